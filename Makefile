@@ -1,0 +1,100 @@
+# Harbor & Pine assistant. `make run` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -1 $$HOME/.pyenv/versions/3.10.*/bin/python3.10 /root/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
+VENV      := .venv
+PY        := $(VENV)/bin/python
+RASA      := $(VENV)/bin/rasa
+INSTALLED := $(VENV)/.installed
+RASA_PORT    ?= 5005
+ACTIONS_PORT ?= 5055
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+EMOTION_MODEL := models/emotion/config.json
+RECOMMENDER_MODEL := models/recommender/model.npz
+RASA_MODEL := models/assistant.tar.gz
+EMOTION_SPLITS := data/emotion/train.csv data/emotion/dev.csv data/emotion/test.csv
+
+.PHONY: help install seed reseed train emotion-data emotion-train emotion-eval recommender-train recommender-eval \
+        lookups run actions shell test test-unit test-rasa test-e2e lint bench handback clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+install: $(INSTALLED)  ## build .venv with Python 3.10 from requirements.lock
+$(INSTALLED): requirements.lock
+	@if [ -z "$(PYTHON310)" ]; then echo "error: Python 3.10 not found. Rasa 3.6 needs Python 3.10: put python3.10 on PATH or install it with 'pyenv install 3.10.13' (or set PYTHON310=/path/to/python3.10)." >&2; exit 1; fi
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<24"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip check
+	@touch $@
+
+seed: $(INSTALLED)  ## create/upgrade the store database and fill it once (keeps tickets)
+	$(PY) -m actions.store.seed.run
+
+reseed: $(INSTALLED)  ## wipe the store database (tickets too) and fill it again
+	$(PY) -m actions.store.seed.run --reset
+
+lookups: $(INSTALLED)  ## regenerate data/nlu/lookups.yml from the catalogue
+	$(PY) -m actions.store.seed.lookups
+
+emotion-data: $(INSTALLED)  ## write the emotion train/dev/test splits from data/emotion/authored
+	$(PY) -m components.emotion.data
+
+$(EMOTION_MODEL): $(EMOTION_SPLITS) components/emotion/train.py | $(INSTALLED)
+	$(PY) -m components.emotion.train --output_dir models/emotion
+
+emotion-train: $(EMOTION_MODEL)  ## fine-tune the emotion classifier (about 10 minutes on 2 cores)
+
+emotion-eval: $(EMOTION_MODEL)  ## per-class P/R/F1 on the test split, fine-tuned model vs TF-IDF baseline
+	$(PY) -m components.emotion.evaluate
+
+$(RECOMMENDER_MODEL): $(wildcard actions/recommender/*.py) | $(INSTALLED)
+	$(MAKE) --no-print-directory seed
+	$(PY) -m actions.recommender.train --final
+
+recommender-train: $(RECOMMENDER_MODEL)  ## train the LightFM recommender on the store database
+
+recommender-eval: $(RECOMMENDER_MODEL)  ## precision/recall/AUC vs popularity and random baselines
+	$(PY) -m actions.recommender.evaluate
+
+train: $(EMOTION_MODEL) $(RECOMMENDER_MODEL)  ## train everything (Rasa skips what has not changed)
+	$(RASA) train --fixed-model-name assistant --out models
+
+actions: seed $(RECOMMENDER_MODEL)  ## run the action server alone
+	$(RASA) run actions --port $(ACTIONS_PORT)
+
+run: train seed  ## action server + Rasa server (REST, socket.io, HTTP API); Ctrl-C stops both
+	@$(RASA) run actions --port $(ACTIONS_PORT) & actions_pid=$$!; \
+	trap 'kill $$actions_pid 2>/dev/null; wait $$actions_pid 2>/dev/null' EXIT INT TERM; \
+	echo "Assistant on http://localhost:$(RASA_PORT) (REST: /webhooks/rest/webhook, web chat: docs/webchat.html)"; \
+	$(RASA) run --model $(RASA_MODEL) --enable-api --cors "*" --port $(RASA_PORT) \
+	    --credentials credentials.yml --endpoints endpoints.yml
+
+shell: $(INSTALLED)  ## talk to the running assistant (`make run` in another terminal)
+	$(RASA) shell --model $(RASA_MODEL) --endpoints endpoints.yml
+
+handback: $(INSTALLED)  ## an agent hands SENDER's conversation back to the bot
+	@test -n "$(SENDER)" || (echo "usage: make handback SENDER=<conversation id>" >&2; exit 2)
+	$(PY) -m actions.handback_cli "$(SENDER)" --url http://localhost:$(RASA_PORT)
+
+lint: $(INSTALLED)  ## ruff, rasa data validate
+	$(VENV)/bin/ruff check actions components tests bench
+	$(RASA) data validate --fail-on-warnings
+
+test: train seed lint  ## everything: unit and database tests, rasa test stories, end-to-end over REST
+	$(VENV)/bin/pytest -q
+
+bench: $(EMOTION_MODEL) $(RECOMMENDER_MODEL)  ## latency benchmarks (figures, not pass/fail)
+	$(PY) bench/emotion_latency.py
+	$(PY) bench/recommend_latency.py
+
+clean:  ## remove trained models, the runtime database and caches (not .venv)
+	rm -rf models/emotion models/recommender models/*.tar.gz runtime results .pytest_cache .rasa

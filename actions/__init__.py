@@ -1,0 +1,1 @@
+"""Harbor & Pine assistant: custom actions and the business logic they call."""

@@ -1,0 +1,1 @@
+"""Emotion regulation of the dialogue: tone of replies, mood over time, escalation."""

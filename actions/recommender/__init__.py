@@ -1,0 +1,1 @@
+"""LightFM product recommender: dataset from the store database, training, evaluation and serving."""

@@ -1,0 +1,63 @@
+"""After every user message: identity from metadata, mood over time and the escalation decision.
+
+Runs as Rasa's ``action_validate_slot_mappings`` (slots with ``type: custom`` mappings).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.conversation import ORDER_REQUESTS, emotion_history, intent_name, latest_emotion, metadata_customer
+from actions.dialogue.config import dialogue_config
+from actions.dialogue.escalation import decide, frustration_score
+from actions.dialogue.tone import tone_for
+from actions.store.db import session_scope
+from actions.store.identity import customer_exists
+
+
+def turn_updates(tracker: Tracker) -> Dict[str, Any]:
+    """Slot values implied by the latest user message (pure apart from the customer check)."""
+    config = dialogue_config()
+    updates: Dict[str, Any] = {}
+    customer = metadata_customer(tracker)
+    if customer and customer != tracker.get_slot("customer_id"):
+        with session_scope() as session:
+            if customer_exists(session, customer):
+                updates.update(customer_id=customer, identified=True)
+
+    intent = intent_name(tracker)
+    if intent in ORDER_REQUESTS:
+        updates["request"] = intent
+    failures = int(tracker.get_slot("nlu_failures") or 0)
+    failures = failures + 1 if intent == "nlu_fallback" else 0
+    updates["nlu_failures"] = float(failures)
+
+    emotion = latest_emotion(tracker)
+    turn = {"label": emotion["label"], "confidence": round(float(emotion.get("confidence", 0.0)), 4)}
+    history = (emotion_history(tracker) + [turn])[-config.history_turns :]
+    updates["emotion_history"] = history
+    updates["tone"] = tone_for(turn["label"])
+    updates["frustration_score"] = frustration_score(history, config.escalation)
+    if not tracker.get_slot("escalate"):
+        decision = decide(history, (tracker.latest_message or {}).get("text"), failures, config.escalation)
+        if decision.escalate:
+            updates.update(escalate=True, handoff_reason=decision.reason)
+    return updates
+
+
+class ActionValidateSlotMappings(ValidationAction):
+    """Fills the custom-mapped slots once per user message."""
+
+    def name(self) -> str:
+        return "action_validate_slot_mappings"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.latest_message.get("text") is None and not tracker.latest_message.get("intent"):
+            return []
+        return [SlotSet(k, v) for k, v in turn_updates(tracker).items() if tracker.get_slot(k) != v]

@@ -1,0 +1,1 @@
+"""The store database: schema, migrations, seed data and the queries actions need."""

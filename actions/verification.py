@@ -1,0 +1,75 @@
+"""Order number + email check for shoppers the channel does not identify.
+
+A failed check never says which part was wrong, nor whether the order exists.
+After MAX_VERIFICATION_ATTEMPTS failures the form stops asking (the slots are left
+filled so the form ends) and ``verification_locked`` makes the next action offer a person.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.store.db import session_scope
+from actions.store.identity import (
+    MAX_VERIFICATION_ATTEMPTS,
+    is_locked_out,
+    normalise_email,
+    parse_order_number,
+    record_failed_attempt,
+    verify_order_email,
+)
+
+
+class ValidateVerificationForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_verification_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        if tracker.get_slot("identified"):
+            return []  # identified meanwhile (e.g. by channel metadata): nothing to ask
+        with session_scope() as session:
+            if is_locked_out(session, tracker.sender_id):
+                return []
+        return domain_slots
+
+    def validate_order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        number = parse_order_number(value)
+        if number is None:
+            dispatcher.utter_message(response="utter_invalid_order_number")
+            return {"order_number": None}
+        email = normalise_email(tracker.get_slot("email"))
+        return self._check(number, email, dispatcher, tracker) if email else {"order_number": str(number)}
+
+    def validate_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        email = normalise_email(value)
+        if email is None:
+            dispatcher.utter_message(response="utter_invalid_email")
+            return {"email": None}
+        number = parse_order_number(tracker.get_slot("order_number"))
+        return self._check(number, email, dispatcher, tracker) if number else {"email": email}
+
+    @staticmethod
+    def _check(number: int, email: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """Verify the pair; on failure clear both (or, when locked out, keep them so the form ends)."""
+        filled = {"order_number": str(number), "email": email}
+        with session_scope() as session:
+            customer = verify_order_email(session, number, email)
+            if customer:
+                dispatcher.utter_message(response="utter_verified")
+                return {**filled, "customer_id": customer, "identified": True}
+            failures = record_failed_attempt(session, tracker.sender_id)
+        if failures >= MAX_VERIFICATION_ATTEMPTS:
+            return {**filled, "verification_locked": True}
+        dispatcher.utter_message(response="utter_verification_failed", attempts_left=MAX_VERIFICATION_ATTEMPTS - failures)
+        return {"order_number": None, "email": None}

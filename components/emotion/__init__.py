@@ -1,0 +1,1 @@
+"""Emotion classification for shopper messages: labels, data, training, inference, evaluation."""

