@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
@@ -35,10 +33,10 @@ def faq_answer(latest_message: dict) -> str | None:
 
 
 class ActionAnswerFaq(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_faq"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         answer = faq_answer(tracker.latest_message)
         if answer is None:
             dispatcher.utter_message(response="utter_default")
@@ -65,10 +63,10 @@ def product_answer(session, mentions: list[str], categories: list[str], tone: st
 
 
 class ActionProductInfo(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_product_info"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         tone = tracker.get_slot("tone") or tone_for(tracker.get_slot("emotion"))
         with session_scope() as session:
             text = product_answer(

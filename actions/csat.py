@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -31,10 +30,10 @@ def parse_rating(value: object) -> int | None:
 
 
 class ActionSaveCsat(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_save_csat"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         entity = next(tracker.get_latest_entity_values("rating"), None)
         rating = parse_rating(entity) or parse_rating(tracker.latest_message.get("text"))
         if rating is None:

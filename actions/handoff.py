@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -31,10 +29,10 @@ REASON_TEXT = {
 class ActionHandoff(Action):
     """Opens a ticket with the context an agent needs and pauses the bot for this conversation."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         reason = tracker.get_slot("handoff_reason") or "requested"
         customer = current_customer(tracker)
         with session_scope() as session:
@@ -66,10 +64,10 @@ class ActionHandoff(Action):
 class ActionHandback(Action):
     """Runs when an agent resumes the bot (intent ``EXTERNAL_handback``): picks the conversation up."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         with session_scope() as session:
             resolved = resolve_tickets(session, tracker.sender_id)
         ticket = tracker.get_slot("ticket_id") or (str(resolved[-1]) if resolved else None)

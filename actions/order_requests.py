@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -11,17 +11,29 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import current_customer, today
-from actions.dialogue.order_replies import NOT_FOUND, order_facts, order_status_text, outcome_text, recent_orders_text
+from actions.dialogue.order_replies import NOT_FOUND, order_status_text, outcome_text, recent_orders_text
 from actions.dialogue.order_selection import eligible, pick_order
 from actions.dialogue.tone import compose, tone_for
 from actions.store.db import session_scope
 from actions.store.identity import is_locked_out, parse_order_number
 from actions.store.models import money
-from actions.store.orders import MAX_ADDRESS_LENGTH, Outcome, OrderView, cancel_order, change_address, create_return, get_order, recent_orders
+from actions.store.orders import (
+    MAX_ADDRESS_LENGTH,
+    OrderView,
+    Outcome,
+    cancel_order,
+    change_address,
+    create_return,
+    get_order,
+    recent_orders,
+)
 
 CONFIRM_QUESTION = {
     "cancel_order": "Shall I cancel order {n} ({items}, {total})? The full amount goes back to your original payment method.",
-    "return_order": "Shall I open a return for order {n} ({items}, {total})? You'll get a free return label, and the refund follows within 5-7 business days of the parcel reaching us.",
+    "return_order": (
+        "Shall I open a return for order {n} ({items}, {total})? You'll get a free return label, "
+        "and the refund follows within 5-7 business days of the parcel reaching us."
+    ),
     "delivery_problem": "Would you like me to open a ticket so a person from our team chases this with the carrier?",
 }
 PENDING_OF_REQUEST = {"cancel_order": "cancel", "return_order": "return", "change_address": "address", "delivery_problem": "ticket"}
@@ -34,10 +46,10 @@ def shopper_tone(tracker: Tracker) -> str:
 class ActionHandleRequest(Action):
     """Answers the pending order request (slot ``request``) for the verified shopper."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_request"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         request = tracker.get_slot("request") or "order_status"
         customer = current_customer(tracker)
         if customer is None:
@@ -72,7 +84,7 @@ class ActionHandleRequest(Action):
             return [SlotSet("request", None), SlotSet("order_number", str(order.number)), SlotSet("resolved", True)]
         if not eligible(order, request, day):
             return self._not_possible(dispatcher, request, order, tone, day)
-        events: List[EventType] = [SlotSet("order_number", str(order.number)), SlotSet("request", None),
+        events: list[EventType] = [SlotSet("order_number", str(order.number)), SlotSet("request", None),
                                    SlotSet("pending_change", PENDING_OF_REQUEST[request])]
         if request == "change_address":
             return events + [FollowupAction("address_form")]
@@ -85,7 +97,7 @@ class ActionHandleRequest(Action):
         return events
 
     @staticmethod
-    def _ask_which(dispatcher: CollectingDispatcher, request: str, candidates: list[OrderView], tone: str) -> List[EventType]:
+    def _ask_which(dispatcher: CollectingDispatcher, request: str, candidates: list[OrderView], tone: str) -> list[EventType]:
         if not candidates:
             what = {"cancel_order": "can still be cancelled (only orders that haven't shipped can be)",
                     "change_address": "can still get a new address (only orders that haven't shipped can)",
@@ -99,7 +111,7 @@ class ActionHandleRequest(Action):
         return [SlotSet("request", request)]
 
     @staticmethod
-    def _not_possible(dispatcher: CollectingDispatcher, request: str, order: OrderView, tone: str, day) -> List[EventType]:
+    def _not_possible(dispatcher: CollectingDispatcher, request: str, order: OrderView, tone: str, day) -> list[EventType]:
         if request in ("cancel_order", "change_address"):
             outcome = Outcome.ALREADY_CANCELLED if order.status == "cancelled" else Outcome.ALREADY_SHIPPED
         elif order.has_return or order.status == "returned":
@@ -118,15 +130,15 @@ class ActionHandleRequest(Action):
 class ActionExecuteChange(Action):
     """Carries out the change the shopper just confirmed (slot ``pending_change``)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_execute_change"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         pending = tracker.get_slot("pending_change")
         customer = current_customer(tracker)
         number = parse_order_number(tracker.get_slot("order_number"))
         tone = shopper_tone(tracker)
-        done: List[EventType] = [SlotSet("pending_change", None), SlotSet("resolved", True)]
+        done: list[EventType] = [SlotSet("pending_change", None), SlotSet("resolved", True)]
         if pending == "recommend":
             return [SlotSet("pending_change", None), FollowupAction("action_recommend_products")]
         if pending == "ticket":
@@ -155,10 +167,10 @@ class ActionExecuteChange(Action):
 class ActionDeclineChange(Action):
     """The shopper said no to the pending change: nothing is changed."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_decline_change"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         pending = tracker.get_slot("pending_change")
         if pending == "recommend":
             dispatcher.utter_message(response="utter_no_recommendations_ok")
@@ -170,12 +182,12 @@ class ActionDeclineChange(Action):
 
 
 class ValidateAddressForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_address_form"
 
     def validate_new_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         address = " ".join(str(value or "").split())
         if not (10 <= len(address) <= MAX_ADDRESS_LENGTH) or not any(ch.isdigit() for ch in address):
             dispatcher.utter_message(response="utter_invalid_address")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -39,10 +37,10 @@ def recommendation_context(tracker: Tracker, customer: str | None) -> tuple[list
 
 
 class ActionRecommendProducts(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_recommend_products"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("emotion") in dialogue_config().hold_back_recommendations_when:
             dispatcher.utter_message(response="utter_recommendations_held_back")
             return []
@@ -64,10 +62,10 @@ class ActionRecommendProducts(Action):
 class ActionOfferRecommendations(Action):
     """After a resolved request, a satisfied or grateful shopper is offered recommendations."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_offer_recommendations"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("emotion") not in dialogue_config().offer_recommendations_when or get_recommender() is None:
             return []
         dispatcher.utter_message(

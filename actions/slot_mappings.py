@@ -5,7 +5,7 @@ Runs as Rasa's ``action_validate_slot_mappings`` (slots with ``type: custom`` ma
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,10 +21,10 @@ from actions.store.db import session_scope
 from actions.store.identity import customer_exists
 
 
-def turn_updates(tracker: Tracker) -> Dict[str, Any]:
+def turn_updates(tracker: Tracker) -> dict[str, Any]:
     """Slot values implied by the latest user message (pure apart from the customer check)."""
     config = dialogue_config()
-    updates: Dict[str, Any] = {}
+    updates: dict[str, Any] = {}
     customer = metadata_customer(tracker)
     if customer and customer != tracker.get_slot("customer_id"):
         with session_scope() as session:
@@ -57,7 +57,7 @@ class ActionValidateSlotMappings(ValidationAction):
     def name(self) -> str:
         return "action_validate_slot_mappings"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.latest_message.get("text") is None and not tracker.latest_message.get("intent"):
             return []
         return [SlotSet(k, v) for k, v in turn_updates(tracker).items() if tracker.get_slot(k) != v]

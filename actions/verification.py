@@ -7,7 +7,7 @@ filled so the form ends) and ``verification_locked`` makes the next action offer
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -26,12 +26,12 @@ from actions.store.identity import (
 
 
 class ValidateVerificationForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_verification_form"
 
     async def required_slots(
-        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Text]:
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         if tracker.get_slot("identified"):
             return []  # identified meanwhile (e.g. by channel metadata): nothing to ask
         with session_scope() as session:
@@ -41,7 +41,7 @@ class ValidateVerificationForm(FormValidationAction):
 
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         number = parse_order_number(value)
         if number is None:
             dispatcher.utter_message(response="utter_invalid_order_number")
@@ -51,7 +51,7 @@ class ValidateVerificationForm(FormValidationAction):
 
     def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         email = normalise_email(value)
         if email is None:
             dispatcher.utter_message(response="utter_invalid_email")
@@ -60,7 +60,7 @@ class ValidateVerificationForm(FormValidationAction):
         return self._check(number, email, dispatcher, tracker) if number else {"email": email}
 
     @staticmethod
-    def _check(number: int, email: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+    def _check(number: int, email: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         """Verify the pair; on failure clear both (or, when locked out, keep them so the form ends)."""
         filled = {"order_number": str(number), "email": email}
         with session_scope() as session:

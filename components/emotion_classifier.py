@@ -15,7 +15,7 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -40,7 +40,7 @@ class EmotionClassifier(GraphComponent):
     """Fine-tuned MiniLM emotion classifier, packed into the Rasa model."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """The component's default config (see parent class for full docstring)."""
         return {
             # A fine-tuned directory (`make emotion-train`). It is packed as is when its
@@ -67,10 +67,10 @@ class EmotionClassifier(GraphComponent):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        predictor: Optional[EmotionPredictor] = None,
+        predictor: EmotionPredictor | None = None,
     ) -> None:
         self.component_config = config
         self._model_storage = model_storage
@@ -80,22 +80,22 @@ class EmotionClassifier(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "EmotionClassifier":
+    ) -> EmotionClassifier:
         """Creates an untrained component (see parent class for full docstring)."""
         return cls(config, model_storage, resource)
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """Retrain when the emotion data or the training options change (Rasa caches otherwise)."""
         options = cls.training_options(config, output_dir="")
         return hashlib.sha256(f"{data_fingerprint(Path(config['data_dir']))}:{options.fingerprint()}".encode()).hexdigest()
 
     @staticmethod
-    def training_options(config: Dict[Text, Any], output_dir: str) -> TrainingOptions:
+    def training_options(config: dict[str, Any], output_dir: str) -> TrainingOptions:
         known = {f.name for f in dataclasses.fields(TrainingOptions)}
         unknown = set(config.get("training", {})) - known
         if unknown:
@@ -126,12 +126,12 @@ class EmotionClassifier(GraphComponent):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "EmotionClassifier":
+    ) -> EmotionClassifier:
         """Loads the packed model (see parent class for full docstring)."""
         with model_storage.read_from(resource) as directory:
             predictor = EmotionPredictor(
@@ -144,7 +144,7 @@ class EmotionClassifier(GraphComponent):
             )
         return cls(config, model_storage, resource, predictor)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Sets `emotion` on each message and appends an `emotion` entity, in one batch."""
         if self._predictor is None:
             raise RuntimeError("EmotionClassifier used before training or loading")

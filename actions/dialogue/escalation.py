@@ -18,8 +18,8 @@ SEVERITY: dict[str, float] = {
 NEGATIVE = frozenset({"angry", "frustrated", "anxious"})
 
 THREAT_RE = re.compile(
-    r"charge\s*back|dispute (?:the|this|it|with)|my bank|lawyer|attorney|legal action|\bsue\b|small claims|"
-    r"court|trading standards|consumer protection|\bbbb\b|better business bureau|"
+    r"charge\s*back|dispute (?:the|this|it) with|(?:call|contact|tell) my bank|lawyer|attorney|legal action|\bsue\b|"
+    r"small claims|(?:take|see) you (?:to|in) court|trading standards|consumer protection|\bbbb\b|better business bureau|"
     r"(?:1|one)[ -]?star|bad review|terrible review|review (?:everywhere|online)|"
     r"post (?:this|it|about)|social media|twitter|tiktok|report you",
     re.IGNORECASE,

@@ -6,7 +6,7 @@ import datetime as dt
 
 from actions.dialogue.tone import compose
 from actions.store.models import money
-from actions.store.orders import Outcome, OrderView
+from actions.store.orders import OrderView, Outcome
 
 CARRIER_TRACKING_HINT = "You can follow it on the carrier's site with that tracking number."
 
@@ -68,9 +68,15 @@ NOT_FOUND = "I can't find an order with that number on your account. Please chec
 
 OUTCOME_TEXT: dict[Outcome, str] = {
     Outcome.NOT_FOUND: NOT_FOUND,
-    Outcome.ALREADY_SHIPPED: "Order {n} has already shipped, so it can't be cancelled or changed any more. Once it arrives you can return it for free within 30 days.",
+    Outcome.ALREADY_SHIPPED: (
+        "Order {n} has already shipped, so it can't be cancelled or changed any more. "
+        "Once it arrives you can return it for free within 30 days."
+    ),
     Outcome.ALREADY_CANCELLED: "Order {n} is already cancelled.",
-    Outcome.NOT_DELIVERED: "Order {n} hasn't been delivered yet, so there's nothing to return. If you no longer want it, you can refuse the delivery or return it once it arrives.",
+    Outcome.NOT_DELIVERED: (
+        "Order {n} hasn't been delivered yet, so there's nothing to return. "
+        "If you no longer want it, you can refuse the delivery or return it once it arrives."
+    ),
     Outcome.WINDOW_CLOSED: "Order {n} was delivered more than 30 days ago, outside our return window. Items under warranty can still be repaired or replaced.",
     Outcome.ALREADY_RETURNED: "A return for order {n} is already open or completed.",
     Outcome.INVALID_ADDRESS: "That doesn't look like a full address. Please send street and number, city and postcode in one message.",

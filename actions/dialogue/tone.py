@@ -7,7 +7,7 @@ Never mixes an upsell into an apology: ``allows_upsell`` is False for negative t
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 TONE_OF_EMOTION: dict[str, str] = {
     "angry": "apologetic",

