@@ -50,6 +50,8 @@ class ActionRecommendProducts(Action):
             return []
         customer = current_customer(tracker)
         product_ids, category = recommendation_context(tracker, customer)
+        with session_scope() as session:
+            recommender.refresh_stock(session)  # never offer what sold out since training
         recs = recommender.recommend(customer, n=3, context_product_ids=tuple(product_ids), context_category=category)
         if not recs:
             dispatcher.utter_message(response="utter_recommendations_unavailable")

@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 from lightfm import LightFM
-from matplotlib.figure import Figure  # not pyplot: no GUI backend needed to write a PNG
 from tqdm import tqdm
 
 from actions.recommender.dataset import RecommenderData, load_dataset
@@ -55,14 +55,21 @@ _STATE = tuple(
 )
 
 
-def save_lightfm(path: Path, model: LightFM) -> dict:
-    """Write the fitted arrays of ``model`` to ``path`` (.npz); return its hyper-parameters for :func:`load_lightfm`."""
+def lightfm_params(model: LightFM) -> dict:
+    """JSON-serialisable hyper-parameters of ``model`` (the random state is not needed to predict)."""
+    return {k: v for k, v in model.get_params().items() if k != "random_state"}
+
+
+def save_lightfm(path: Path, model: LightFM) -> None:
+    """Write the fitted arrays of ``model`` to ``path`` (.npz)."""
     np.savez(path, **{name: getattr(model, name) for name in _STATE})
-    return {k: v for k, v in model.get_params().items() if k != "random_state"}  # a RandomState is not JSON
 
 
 def load_lightfm(path: Path, params: dict) -> LightFM:
-    """The model saved by :func:`save_lightfm`: predicts (and could resume fitting) exactly like the original."""
+    """The model saved by :func:`save_lightfm` with ``params`` from :func:`lightfm_params`.
+
+    It predicts (and could resume fitting) exactly like the original.
+    """
     model = LightFM(**params)
     with np.load(path) as arrays:
         for name in _STATE:
@@ -105,7 +112,6 @@ def save_model(
     ``trained_on`` ("all interactions" or "training split") is recorded in the manifest.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    params = save_lightfm(directory / MODEL_FILE, model)
     sp.save_npz(directory / USER_FEATURES_FILE, data.user_features)
     sp.save_npz(directory / ITEM_FEATURES_FILE, data.item_features)
     sp.save_npz(directory / PURCHASES_FILE, data.train_purchases)
@@ -115,14 +121,20 @@ def save_model(
         "user_feature_ids": {k: v for k, v in data.user_feature_ids.items() if k.startswith("pref:")},
     }
     _write_json(directory / MAPPINGS_FILE, mappings)
-    _write_json(directory / ITEMS_FILE, [item.__dict__ for item in data.items])
+    _write_json(directory / ITEMS_FILE, [asdict(item) for item in data.items])
     manifest = {"trained_on": trained_on, "shape": list(data.shape), "interactions": int(data.train.nnz),
-                "lightfm_params": params, "options": options.to_dict()}
+                "lightfm_params": lightfm_params(model), "options": options.to_dict()}
     _write_json(directory / MANIFEST_FILE, manifest)
+    # Written last: make (its target) and the service take this file as "the directory is complete".
+    save_lightfm(directory / MODEL_FILE, model)
 
 
 def save_report(directory: Path, metrics: dict, curve: list[float]) -> None:
     """Write ``metrics.json`` and the precision@10-per-epoch plot (baselines as horizontal lines)."""
+    # Imported here so the action server (which imports this module's file names) never loads matplotlib;
+    # Figure rather than pyplot: no GUI backend is needed to write a PNG.
+    from matplotlib.figure import Figure
+
     directory.mkdir(parents=True, exist_ok=True)
     _write_json(directory / METRICS_FILE, metrics)
     fig = Figure(figsize=(7, 4))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from actions.recommender import train
 from actions.recommender.dataset import RecommenderData
 from actions.recommender.options import RecommenderOptions
 from actions.recommender.service import Recommender, get_recommender
-from actions.recommender.train import fit_model, save_model
 from actions.store import models as m
 from actions.store.db import session_scope
 
@@ -117,21 +118,22 @@ def test_same_seed_gives_identical_top_10(serving_data: RecommenderData, options
         assert first.recommend(customer, n=10) == second.recommend(customer, n=10)
 
 
-def test_persisted_model_loads_once_and_matches(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serving_data: RecommenderData, options: RecommenderOptions,
-    customers: list[str],
+def test_final_training_directory_loads_once_and_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str, recommender: Recommender, customers: list[str],
 ) -> None:
-    model = fit_model(serving_data, options, progress=False)
-    save_model(tmp_path, model, serving_data, options, trained_on="all interactions")
+    train.main(["--url", store_url, "--out", str(tmp_path), "--final"])
+    manifest = json.loads((tmp_path / train.MANIFEST_FILE).read_text())
+    assert manifest["trained_on"] == "all interactions"
+    assert set(json.loads((tmp_path / train.METRICS_FILE).read_text())["slices"]) >= {"all", "cold-start"}
+    assert (tmp_path / train.PLOT_FILE).stat().st_size > 0
     monkeypatch.setenv("RECOMMENDER_DIR", str(tmp_path))
     get_recommender.cache_clear()
     try:
         loaded = get_recommender()
         assert loaded is not None and get_recommender() is loaded
-        in_memory = Recommender.from_model(model, serving_data.user_features, serving_data.item_features,
-                                           serving_data.user_ids, serving_data.items, serving_data.train_purchases,
-                                           serving_data.user_feature_ids)
-        assert loaded.recommend(customers[0], n=10) == in_memory.recommend(customers[0], n=10)
+        # Same seed and data as the in-memory fixture: the reloaded model serves the same lists.
+        for customer in customers[:5] + [None]:
+            assert loaded.recommend(customer, n=10) == recommender.recommend(customer, n=10)
     finally:
         get_recommender.cache_clear()
 
