@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from actions.store.models import Customer, Order, VerificationFailure, utcnow
 
 MAX_VERIFICATION_ATTEMPTS = 3
-ORDER_NUMBER_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
-EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
-CUSTOMER_ID_RE = re.compile(r"^C-\d{1,10}$")
+ORDER_NUMBER_RE = re.compile(r"(?<![0-9])([0-9]{6})(?![0-9])")
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}")  # use fullmatch
+CUSTOMER_ID_RE = re.compile(r"C-[0-9]{1,10}")  # use fullmatch: `$` would accept a trailing newline
 
 
 def parse_order_number(value: object) -> int | None:
@@ -33,8 +33,8 @@ def parse_order_number(value: object) -> int | None:
         return value if 100000 <= value <= 999999 else None
     if not isinstance(value, str):
         return None
-    found = ORDER_NUMBER_RE.findall(value.replace("#", " "))
-    return int(found[0]) if len(set(found)) == 1 else None
+    found = set(ORDER_NUMBER_RE.findall(value.replace("#", " ")))
+    return parse_order_number(int(found.pop())) if len(found) == 1 else None
 
 
 def normalise_email(value: object) -> str | None:
@@ -42,7 +42,7 @@ def normalise_email(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     email = value.strip().strip("<>.,;").lower()
-    return email if EMAIL_RE.match(email) else None
+    return email if EMAIL_RE.fullmatch(email) else None
 
 
 def sign_customer_id(secret: str, customer_id: str) -> str:
@@ -58,11 +58,11 @@ def customer_from_metadata(metadata: object, secret: str = "") -> str | None:
     if not isinstance(metadata, dict):
         return None
     customer_id = metadata.get("customer_id")
-    if not isinstance(customer_id, str) or not CUSTOMER_ID_RE.match(customer_id):
+    if not isinstance(customer_id, str) or not CUSTOMER_ID_RE.fullmatch(customer_id):
         return None
     if secret:
         token = metadata.get("customer_token")
-        if not isinstance(token, str) or not hmac.compare_digest(token, sign_customer_id(secret, customer_id)):
+        if not isinstance(token, str) or not hmac.compare_digest(token.encode(), sign_customer_id(secret, customer_id).encode()):
             return None
     return customer_id
 

@@ -128,7 +128,7 @@ def train(options: TrainingOptions) -> dict:
 
     best_f1, best_state, best_epoch, stale, history = -1.0, None, 0, 0, []
     started = time.monotonic()
-    bar = tqdm(total=total_steps, desc="fine-tuning", unit="step", disable=not options.progress)
+    bar = tqdm(total=total_steps, desc="fine-tuning", unit="step", disable=not options.progress, mininterval=5)
     for epoch in range(1, options.epochs + 1):
         model.train()
         running = 0.0

@@ -71,7 +71,7 @@ def seed_database(
             return False
         rows = build_rows(today or dt.date.today(), seed, n_customers)
         with engine.begin() as conn:
-            for model in reversed(RUNTIME_TABLES + TABLES):
+            for model in reversed(TABLES + RUNTIME_TABLES):  # runtime rows point at orders/customers: delete them first
                 conn.execute(delete(model.__table__))
             for model in tqdm(TABLES, desc="seeding", unit="table", disable=not progress):
                 batch = rows[model]
