@@ -64,6 +64,8 @@ class ValidateVerificationForm(FormValidationAction):
         """Verify the pair; on failure clear both (or, when locked out, keep them so the form ends)."""
         filled = {"order_number": str(number), "email": email}
         with session_scope() as session:
+            if is_locked_out(session, tracker.sender_id):
+                return {**filled, "verification_locked": True}  # no more guesses, not even right ones
             customer = verify_order_email(session, number, email)
             if customer:
                 dispatcher.utter_message(response="utter_verified")

@@ -1,0 +1,72 @@
+"""action_validate_slot_mappings: identity from metadata, mood over time, escalation."""
+
+from __future__ import annotations
+
+from actions.slot_mappings import ActionValidateSlotMappings
+from actions.store.identity import sign_customer_id
+from tests.actions.conftest import make_tracker, run, slot_events
+
+ANGRY = {"label": "angry", "confidence": 0.95}
+
+
+def updates(**kwargs) -> dict:
+    return slot_events(run(ActionValidateSlotMappings(), make_tracker(**kwargs))[1])
+
+
+def test_known_customer_from_metadata(store: str) -> None:
+    assert updates(metadata={"customer_id": "C-1001"}).items() >= {"customer_id": "C-1001", "identified": True}.items()
+
+
+def test_unknown_or_malformed_metadata_identifies_nobody(store: str) -> None:
+    for metadata in ({"customer_id": "C-999999"}, {"customer_id": "1001"}, {"customer_id": ["C-1001"]}, {"customer": "C-1001"}):
+        assert "identified" not in updates(metadata=metadata)
+
+
+def test_signed_metadata_is_required_when_a_secret_is_set(store: str, monkeypatch) -> None:
+    monkeypatch.setenv("IDENTITY_SECRET", "s3cret")
+    assert "identified" not in updates(metadata={"customer_id": "C-1001"})
+    assert "identified" not in updates(metadata={"customer_id": "C-1001", "customer_token": sign_customer_id("other", "C-1001")})
+    good = {"customer_id": "C-1001", "customer_token": sign_customer_id("s3cret", "C-1001")}
+    assert updates(metadata=good)["identified"] is True
+
+
+def test_mood_state_tracks_the_latest_emotions(store: str) -> None:
+    result = updates(emotion={"label": "anxious", "confidence": 0.8}, slots={"emotion_history": [{"label": "neutral", "confidence": 0.9}]})
+    assert result["tone"] == "reassuring"
+    assert result["emotion_history"] == [{"label": "neutral", "confidence": 0.9}, {"label": "anxious", "confidence": 0.8}]
+    assert 0 < result["frustration_score"] < 1
+
+
+def test_history_is_bounded(store: str) -> None:
+    history = [{"label": "neutral", "confidence": 0.9}] * 10
+    assert len(updates(emotion=ANGRY, slots={"emotion_history": history})["emotion_history"]) == 10
+
+
+def test_first_anger_does_not_escalate_the_second_does(store: str) -> None:
+    first = updates(text="where is my parcel you idiots", emotion=ANGRY)
+    assert "escalate" not in first
+    second = updates(text="still nothing!!", emotion=ANGRY, slots={"emotion_history": first["emotion_history"]})
+    assert (second["escalate"], second["handoff_reason"]) == (True, "angry_unresolved")
+
+
+def test_threat_escalates_immediately(store: str) -> None:
+    result = updates(text="I'm filing a chargeback today", emotion={"label": "frustrated", "confidence": 0.7})
+    assert (result["escalate"], result["handoff_reason"]) == (True, "threat")
+
+
+def test_repeated_nlu_fallback_escalates_and_success_resets(store: str) -> None:
+    once = updates(intent="nlu_fallback", text="blorp")
+    assert once["nlu_failures"] == 1.0 and "escalate" not in once
+    twice = updates(intent="nlu_fallback", text="blorp", slots={"nlu_failures": 1.0})
+    assert twice["handoff_reason"] == "nlu_failures"
+    assert updates(intent="greet", slots={"nlu_failures": 1.0})["nlu_failures"] == 0.0
+
+
+def test_order_intents_remember_the_request(store: str) -> None:
+    assert updates(intent="cancel_order")["request"] == "cancel_order"
+    assert "request" not in updates(intent="faq")
+
+
+def test_missing_emotion_is_neutral_not_an_error(store: str) -> None:
+    result = updates(text="")
+    assert result["tone"] == "efficient" and result["emotion_history"][-1]["label"] == "neutral"
