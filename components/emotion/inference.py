@@ -4,7 +4,7 @@ A long message is scored whole (up to ``max_length`` tokens) and sentence by sen
 If the whole message reads non-negative but one sentence is confidently negative, the
 most negative sentence wins: one angry sentence inside a polite paragraph is what an
 agent must react to. Messages longer than ``max_length`` tokens are scored as the mean
-of their sentence chunks.
+of their sentences (the first MAX_SENTENCES).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from components.emotion.labels import LABELS, NEGATIVE, polarity
 
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?…])\s+|\n+")
 NEGATIVE_IDS = [LABELS.index(label) for label in LABELS if label in NEGATIVE]
+MAX_SENTENCES = 64  # bounds the work a 10,000-character paste can cause
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class EmotionPredictor:
             return results
         whole = self.probabilities([texts[i] for i in valid], batch_size)
         for row, i in enumerate(valid):
-            sentences = split_sentences(texts[i])
+            sentences = split_sentences(texts[i])[:MAX_SENTENCES]
             probs = whole[row]
             if len(sentences) > 1:
                 probs = self._aggregate(texts[i], probs, sentences, batch_size)
