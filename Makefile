@@ -22,7 +22,7 @@ RASA_MODEL := models/assistant.tar.gz
 EMOTION_SPLITS := data/emotion/train.csv data/emotion/dev.csv data/emotion/test.csv
 
 .PHONY: help install seed reseed train emotion-data emotion-train emotion-eval recommender-train recommender-eval \
-        lookups run actions shell webchat webchat-optional test test-unit test-rasa test-e2e lint bench handback clean
+        lookups run actions shell webchat webchat-optional test lint bench handback clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -78,8 +78,9 @@ run: train seed webchat-optional  ## action server + Rasa server (REST, socket.i
 	$(RASA) run --model $(RASA_MODEL) --enable-api --cors "*" --port $(RASA_PORT) \
 	    --credentials credentials.yml --endpoints endpoints.yml
 
-shell: $(INSTALLED)  ## talk to the running assistant (`make run` in another terminal)
-	$(RASA) shell --model $(RASA_MODEL) --endpoints endpoints.yml
+shell: $(INSTALLED)  ## rasa shell on its own port, using the action server of `make run` (or `make actions`)
+	@test -f $(RASA_MODEL) || (echo "no trained model: run 'make train' (or 'make run' in another terminal)" >&2; exit 1)
+	$(RASA) shell --model $(RASA_MODEL) --endpoints endpoints.yml --port $$(( $(RASA_PORT) + 1 ))
 
 handback: $(INSTALLED)  ## an agent hands SENDER's conversation back to the bot
 	@test -n "$(SENDER)" || (echo "usage: make handback SENDER=<conversation id>" >&2; exit 2)
