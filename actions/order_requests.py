@@ -18,13 +18,13 @@ from actions.store.db import session_scope
 from actions.store.identity import is_locked_out, parse_order_number
 from actions.store.models import money
 from actions.store.orders import (
-    MAX_ADDRESS_LENGTH,
     OrderView,
     Outcome,
     cancel_order,
     change_address,
     create_return,
     get_order,
+    normalise_address,
     recent_orders,
 )
 
@@ -188,8 +188,8 @@ class ValidateAddressForm(FormValidationAction):
     def validate_new_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        address = " ".join(str(value or "").split())
-        if not (10 <= len(address) <= MAX_ADDRESS_LENGTH) or not any(ch.isdigit() for ch in address):
+        address = normalise_address(value)
+        if address is None:
             dispatcher.utter_message(response="utter_invalid_address")
             return {"new_address": None}
         dispatcher.utter_message(

@@ -117,15 +117,31 @@ class Outcome(str, enum.Enum):
     INVALID_ADDRESS = "invalid_address"
 
 
-def cancel_order(session: Session, customer_id: str, order_number: int) -> Outcome:
-    """Cancel an order that has not shipped yet, marking it refunded."""
-    order = _load(session, order_number, customer_id)
+def normalise_address(text: str) -> str | None:
+    """The address with spacing collapsed, or None if it cannot be a full postal address."""
+    address = " ".join(str(text or "").split())
+    if not (10 <= len(address) <= MAX_ADDRESS_LENGTH) or not any(ch.isdigit() for ch in address):
+        return None
+    return address
+
+
+def _unshipped(order: Order | None) -> Outcome | None:
+    """Why an order can no longer be changed before shipping, or None if it still can."""
     if order is None:
         return Outcome.NOT_FOUND
     if order.status == "cancelled":
         return Outcome.ALREADY_CANCELLED
     if order.status != "placed":
         return Outcome.ALREADY_SHIPPED
+    return None
+
+
+def cancel_order(session: Session, customer_id: str, order_number: int) -> Outcome:
+    """Cancel an order that has not shipped yet, marking it refunded."""
+    order = _load(session, order_number, customer_id)
+    refusal = _unshipped(order)
+    if refusal:
+        return refusal
     now = utcnow()
     order.status, order.payment_status = "cancelled", "refunded"
     order.cancelled_at = order.refunded_at = now
@@ -158,15 +174,12 @@ def create_return(
 
 def change_address(session: Session, customer_id: str, order_number: int, new_address: str) -> Outcome:
     """Change the delivery address of an order that has not shipped yet."""
-    address = " ".join(new_address.split())
-    if not (10 <= len(address) <= MAX_ADDRESS_LENGTH) or not any(ch.isdigit() for ch in address):
+    address = normalise_address(new_address)
+    if address is None:
         return Outcome.INVALID_ADDRESS
     order = _load(session, order_number, customer_id)
-    if order is None:
-        return Outcome.NOT_FOUND
-    if order.status == "cancelled":
-        return Outcome.ALREADY_CANCELLED
-    if order.status != "placed":
-        return Outcome.ALREADY_SHIPPED
+    refusal = _unshipped(order)
+    if refusal:
+        return refusal
     order.shipping_address = address
     return Outcome.DONE
