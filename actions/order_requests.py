@@ -57,7 +57,7 @@ class ActionHandleRequest(Action):
                 locked = tracker.get_slot("verification_locked") or is_locked_out(session, tracker.sender_id)
             if locked:
                 dispatcher.utter_message(response="utter_verification_locked")
-                return [SlotSet("request", None), SlotSet("verification_locked", True)]
+                return [SlotSet("request", None), SlotSet("verification_locked", True), SlotSet("handoff_reason", "verification_failed")]
             return [FollowupAction("verification_form")]
 
         tone = shopper_tone(tracker)

@@ -34,6 +34,8 @@ def turn_updates(tracker: Tracker) -> dict[str, Any]:
     intent = intent_name(tracker)
     if intent in ORDER_REQUESTS:
         updates["request"] = intent
+    elif intent == "complaint" and next(tracker.get_latest_entity_values("order_number"), None):
+        updates["request"] = "delivery_problem"  # "my order 100241 is late, you're useless": answer about that order
     failures = int(tracker.get_slot("nlu_failures") or 0)
     failures = failures + 1 if intent == "nlu_fallback" else 0
     updates["nlu_failures"] = float(failures)

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecutionRejected, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.conversation import intent_name
 from actions.store.db import session_scope
 from actions.store.identity import (
     MAX_VERIFICATION_ATTEMPTS,
@@ -28,6 +30,12 @@ from actions.store.identity import (
 class ValidateVerificationForm(FormValidationAction):
     def name(self) -> str:
         return "validate_verification_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Step aside for a person: a request for one, or a due escalation, rejects the form."""
+        if tracker.get_slot("escalate") or intent_name(tracker) == "request_human":
+            return [ActionExecutionRejected(self.form_name())]
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -70,3 +70,9 @@ def test_order_intents_remember_the_request(store: str) -> None:
 def test_missing_emotion_is_neutral_not_an_error(store: str) -> None:
     result = updates(text="")
     assert result["tone"] == "efficient" and result["emotion_history"][-1]["label"] == "neutral"
+
+
+def test_a_complaint_naming_an_order_becomes_a_delivery_problem(store: str) -> None:
+    entities = [{"entity": "order_number", "value": "100241", "start": 12, "end": 18}]
+    assert updates(intent="complaint", entities=entities)["request"] == "delivery_problem"
+    assert "request" not in updates(intent="complaint")

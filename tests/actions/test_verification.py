@@ -64,3 +64,10 @@ def test_number_given_after_the_email_is_verified_too(store: str) -> None:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(slots={"email": "bob@example.com"}, sender_id=f"s-{uuid.uuid4()}")
     assert FORM.validate_order_number("#100241", dispatcher, tracker, DOMAIN)["customer_id"] == "C-1002"
+
+
+def test_form_steps_aside_for_a_person_or_an_escalation(store: str) -> None:
+    for tracker in (make_tracker(text="I want a human", intent="request_human"),
+                    make_tracker(text="I'll do a chargeback", intent="provide_order_details", slots={"escalate": True})):
+        events = asyncio.run(FORM.run(CollectingDispatcher(), tracker, DOMAIN))
+        assert [(e["event"], e["name"]) for e in events] == [("action_execution_rejected", "verification_form")]

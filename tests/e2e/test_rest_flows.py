@@ -152,3 +152,20 @@ def test_bad_input_gets_a_clear_reply_and_changes_nothing(assistant: Assistant) 
             assert replies, f"no reply to {text[:30]!r}"
     with session_scope(assistant.database_url) as session:
         assert session.execute(select(Order.id, Order.status)).all() == before
+
+
+def test_asking_for_a_person_during_verification_hands_over(assistant: Assistant) -> None:
+    s = sender()
+    assistant.say(s, "where is my order 100234")
+    reply = assistant.say(s, "I want to talk to a human agent")
+    assert "ticket #" in reply
+    with session_scope(assistant.database_url) as session:
+        ticket = session.execute(select(Ticket).where(Ticket.sender_id == s)).scalar_one()
+        assert (ticket.reason, ticket.customer_id, ticket.order_id) == ("requested", None, None)
+
+
+def test_confirmed_cancel_is_followed_by_csat_at_goodbye(assistant: Assistant) -> None:
+    s = sender()
+    assistant.say(s, "I need to cancel an order", customer_id="C-1003")
+    reply = assistant.say(s, "bye", customer_id="C-1003")
+    assert "Sorry, I didn't understand" not in reply
