@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from actions.handback_cli import hand_back
 from actions.store.db import session_scope
-from actions.store.models import Order, Ticket
+from actions.store.models import CsatRating, Order, Ticket
 from tests.e2e.conftest import Assistant
 
 
@@ -164,8 +164,14 @@ def test_asking_for_a_person_during_verification_hands_over(assistant: Assistant
         assert (ticket.reason, ticket.customer_id, ticket.order_id) == ("requested", None, None)
 
 
-def test_confirmed_cancel_is_followed_by_csat_at_goodbye(assistant: Assistant) -> None:
+def test_return_then_goodbye_asks_for_a_rating_and_stores_it(assistant: Assistant) -> None:
     s = sender()
-    assistant.say(s, "I need to cancel an order", customer_id="C-1003")
-    reply = assistant.say(s, "bye", customer_id="C-1003")
-    assert "Sorry, I didn't understand" not in reply
+    assert "Shall I open a return for order 100240" in assistant.say(s, "I'd like to return order 100240", customer_id="C-1002")
+    done = assistant.say(s, "yes please", customer_id="C-1002")
+    assert "RMA-100240" in done and "didn't understand" not in done
+    assert "1 (poor) to 5 (great)" in assistant.say(s, "bye", customer_id="C-1002")
+    assistant.say(s, "5", customer_id="C-1002")
+    with session_scope(assistant.database_url) as session:
+        rating = session.execute(select(CsatRating).where(CsatRating.sender_id == s)).scalar_one()
+        assert (rating.rating, rating.customer_id) == (5, "C-1002")
+        assert len(rating.emotion_history) >= 3
