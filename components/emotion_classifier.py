@@ -91,6 +91,7 @@ class EmotionClassifier(GraphComponent):
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """Retrain when the emotion data or the training options change (Rasa caches otherwise)."""
+        config = {**cls.get_default_config(), **config}  # Rasa's fingerprint run passes only the keys set in config.yml
         options = cls.training_options(config, output_dir="")
         return hashlib.sha256(f"{data_fingerprint(Path(config['data_dir']))}:{options.fingerprint()}".encode()).hexdigest()
 

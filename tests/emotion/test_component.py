@@ -104,3 +104,8 @@ def test_fingerprint_changes_with_data_and_options_only(tiny_data_dir: Path, tmp
 def test_unknown_training_option_is_rejected(tiny_data_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown EmotionClassifier training options"):
         EmotionClassifier.fingerprint_addon(make_config(tiny_data_dir, tmp_path, training={"epoch": 3}))
+
+
+def test_fingerprint_works_with_the_partial_config_rasa_passes() -> None:
+    defaults = EmotionClassifier.get_default_config()
+    assert EmotionClassifier.fingerprint_addon({}) == EmotionClassifier.fingerprint_addon(defaults)
