@@ -2,7 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -1 $$HOME/.pyenv/versions/3.10.*/bin/python3.10 /root/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
+# The first candidate that really runs Python 3.10 (a pyenv shim on PATH may exist but fail).
+PYTHON310 ?= $(shell for p in $$(command -v python3.10) $$HOME/.pyenv/versions/3.10.*/bin/python3.10 /root/.pyenv/versions/3.10.*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 VENV      := .venv
 PY        := $(VENV)/bin/python
 RASA      := $(VENV)/bin/rasa
