@@ -33,7 +33,9 @@ install: $(INSTALLED)  ## build .venv with Python 3.10 from requirements.lock
 $(INSTALLED): requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then echo "error: Python 3.10 not found. Rasa 3.6 needs Python 3.10: put python3.10 on PATH or install it with 'pyenv install 3.10.13' (or set PYTHON310=/path/to/python3.10)." >&2; exit 1; fi
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip<24"
+	@# Keep the venv's own pip (23.0): lightfm 1.17's setup.py fails in PEP 517 isolated builds,
+	@# so it is built first the legacy way, then everything else from the lock.
+	$(PY) -m pip install --quiet --no-use-pep517 lightfm==1.17
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip check
 	@touch $@
