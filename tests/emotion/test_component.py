@@ -76,6 +76,7 @@ def test_load_and_process_a_batch(packed, storage: LocalModelStorage, context: E
 
 
 def test_train_fine_tunes_when_no_matching_model_exists(tiny_data_dir: Path, tmp_path: Path, context: ExecutionContext) -> None:
+    (tmp_path / "storage").mkdir()
     storage = LocalModelStorage(tmp_path / "storage")
     resource = Resource("emotion_trained")
     config = make_config(tiny_data_dir, tmp_path / "missing", training={**TINY_TRAINING, "epochs": 1})
