@@ -51,14 +51,16 @@ class EmotionClassifier(GraphComponent):
             "data_dir": "data/emotion",
             # Overrides of components.emotion.train.TrainingOptions (e.g. {"epochs": 2}).
             "training": {},
-            # Dynamic int8 quantization of the Linear layers at load time.
+            # Dynamic int8 quantization of the feed-forward layers at load time.
             "quantize": False,
             # Below this top probability the result is marked `confident: false`.
             "confidence_threshold": 0.5,
             # A single sentence this negative overrides a non-negative long message.
             "sentence_negative_threshold": 0.7,
-            # Tokens per forward pass; longer messages are scored sentence by sentence.
+            # Tokens per forward pass (longer text is truncated).
             "max_length": 128,
+            # Messages with more tokens than this are scored sentence by sentence.
+            "long_message_tokens": 96,
             # Messages per forward pass in `process`.
             "batch_size": 32,
             # torch CPU threads at inference (0 = torch's default).
@@ -142,6 +144,7 @@ class EmotionClassifier(GraphComponent):
                 confidence_threshold=config["confidence_threshold"],
                 sentence_negative_threshold=config["sentence_negative_threshold"],
                 num_threads=config["num_threads"],
+                long_message_tokens=config["long_message_tokens"],
             )
         return cls(config, model_storage, resource, predictor)
 

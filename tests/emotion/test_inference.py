@@ -75,15 +75,22 @@ def _one_hot(label: str, p: float) -> np.ndarray:
 
 def test_one_negative_sentence_in_a_polite_message_wins(predictor: EmotionPredictor, monkeypatch) -> None:
     """Aggregation rule with controlled per-text probabilities (the model itself is not under test here)."""
-    polite, angry, bye = "Hello, I hope you are well.", "I will sue you for this.", "Have a nice day."
+    polite = "Hello, I hope you are well and that the weather is nice where you are today, it has rained a lot here."
+    angry, bye = "I will sue you for this.", "Anyway, thank you for reading all of this and have a very nice day."
     whole = f"{polite} {angry} {bye}"
-    table = {whole: _one_hot("satisfied", 0.6), polite: _one_hot("neutral", 0.9),
-             angry: _one_hot("angry", 0.85), bye: _one_hot("grateful", 0.8)}
+    monkeypatch.setattr(predictor, "long_message_tokens", 20)
+    table = {whole: _one_hot("satisfied", 0.6), polite: _one_hot("neutral", 0.8),
+             angry: _one_hot("angry", 0.85), bye: _one_hot("grateful", 0.9)}
     monkeypatch.setattr(predictor, "probabilities", lambda texts, batch_size=32: np.stack([table[t] for t in texts]))
     (result,) = predictor.predict([whole])
     assert (result.label, result.polarity) == ("angry", "negative")
 
-    table[angry] = _one_hot("angry", 0.5)  # below sentence_negative_threshold: the whole message decides
+    table[angry] = _one_hot("angry", 0.5)  # below sentence_negative_threshold: the sentence mean decides
+    (result,) = predictor.predict([whole])
+    assert result.label == "grateful"
+
+    monkeypatch.setattr(predictor, "long_message_tokens", 96)  # a short message is scored whole
+    table[angry] = _one_hot("angry", 0.99)
     (result,) = predictor.predict([whole])
     assert result.label == "satisfied"
 
