@@ -7,7 +7,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.dialogue.tone import compose, tone_for
+from actions.conversation import shopper_tone
+from actions.dialogue.tone import compose
 from actions.store.catalogue import find_category, find_product
 from actions.store.db import session_scope
 from actions.store.models import money
@@ -41,7 +42,7 @@ class ActionAnswerFaq(Action):
         if answer is None:
             dispatcher.utter_message(response="utter_default")
             return []
-        tone = tracker.get_slot("tone") or tone_for(tracker.get_slot("emotion"))
+        tone = shopper_tone(tracker)
         opener = FAQ_OPENERS.get(tone, "")
         dispatcher.utter_message(text=f"{opener}\n{answer}".strip() if opener else answer)
         return []
@@ -67,7 +68,7 @@ class ActionProductInfo(Action):
         return "action_product_info"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        tone = tracker.get_slot("tone") or tone_for(tracker.get_slot("emotion"))
+        tone = shopper_tone(tracker)
         with session_scope() as session:
             text = product_answer(
                 session,

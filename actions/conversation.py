@@ -8,6 +8,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from actions.dialogue.tone import tone_for
 from actions.settings import get_settings
 from actions.store.identity import customer_from_metadata
 
@@ -32,6 +33,11 @@ def metadata_customer(tracker: Tracker) -> str | None:
 def current_customer(tracker: Tracker) -> str | None:
     """The shopper's verified customer id, or None (unverified)."""
     return tracker.get_slot("customer_id") if tracker.get_slot("identified") else None
+
+
+def shopper_tone(tracker: Tracker) -> str:
+    """The tone to answer in: the `tone` slot, or the one for the `emotion` slot."""
+    return tracker.get_slot("tone") or tone_for(tracker.get_slot("emotion"))
 
 
 def latest_emotion(tracker: Tracker) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import current_customer, today
+from actions.conversation import current_customer, shopper_tone, today
 from actions.dialogue.order_replies import NOT_FOUND, order_status_text, outcome_text, recent_orders_text
 from actions.dialogue.order_selection import eligible, pick_order
-from actions.dialogue.tone import compose, tone_for
+from actions.dialogue.tone import compose
 from actions.store.db import session_scope
 from actions.store.identity import is_locked_out, parse_order_number
 from actions.store.models import money
@@ -37,10 +37,6 @@ CONFIRM_QUESTION = {
     "delivery_problem": "Would you like me to open a ticket so a person from our team chases this with the carrier?",
 }
 PENDING_OF_REQUEST = {"cancel_order": "cancel", "return_order": "return", "change_address": "address", "delivery_problem": "ticket"}
-
-
-def shopper_tone(tracker: Tracker) -> str:
-    return tracker.get_slot("tone") or tone_for(tracker.get_slot("emotion"))
 
 
 class ActionHandleRequest(Action):

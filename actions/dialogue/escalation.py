@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass
 
 from actions.dialogue.config import EscalationConfig
+from components.emotion.labels import NEGATIVE
 
 SEVERITY: dict[str, float] = {
     "angry": 1.0, "frustrated": 0.8, "anxious": 0.4, "confused": 0.2,
     "neutral": 0.0, "satisfied": 0.0, "grateful": 0.0,
 }
-NEGATIVE = frozenset({"angry", "frustrated", "anxious"})
 
 THREAT_RE = re.compile(
     r"charge\s*back|dispute (?:the|this|it) with|(?:call|contact|tell) my bank|lawyer|attorney|legal action|\bsue\b|"
