@@ -18,13 +18,20 @@ export TRANSFORMERS_OFFLINE := 1
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
+# Secrets: from the environment, else generated once into the git-ignored runtime directory.
+RUNTIME_DIR ?= runtime
+SECRETS := $(RUNTIME_DIR)/secrets.mk
+SITE_ORIGIN ?= http://localhost:8080
+-include $(SECRETS)
+export RASA_AUTH_TOKEN IDENTITY_SECRET ACTION_SERVER_TOKEN
+
 EMOTION_MODEL := models/emotion/config.json
 RECOMMENDER_MODEL := models/recommender/model.npz
 RASA_MODEL := models/assistant.tar.gz
 EMOTION_SPLITS := data/emotion/train.csv data/emotion/dev.csv data/emotion/test.csv
 
-.PHONY: help install seed reseed train emotion-data emotion-train emotion-eval recommender-train recommender-eval \
-        lookups run actions shell webchat webchat-optional test lint bench handback clean
+.PHONY: help install seed reseed train emotion-data emotion-train emotion-eval emotion-compare recommender-train recommender-eval \
+        lookups run actions shell webchat webchat-optional test lint bench handback token clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -39,6 +46,13 @@ $(INSTALLED): requirements.lock
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip check
 	@touch $@
+
+$(SECRETS):
+	@mkdir -p $(RUNTIME_DIR)
+	@$(or $(PYTHON310),python3) -c 'import runpy,sys; sys.argv=["", "$(SECRETS)"]; runpy.run_path("services/secrets_file.py", run_name="__main__")'
+
+token: $(SECRETS)  ## print the HTTP API token (curl -H "Authorization: Bearer $$(make -s token)" ...)
+	@echo "$(RASA_AUTH_TOKEN)"
 
 seed: $(INSTALLED)  ## create/upgrade the store database and fill it once (keeps tickets)
 	$(PY) -m actions.store.seed.run
@@ -57,8 +71,11 @@ $(EMOTION_MODEL): $(EMOTION_SPLITS) components/emotion/train.py | $(INSTALLED)
 
 emotion-train: $(EMOTION_MODEL)  ## fine-tune the emotion classifier (about 10 minutes on 2 cores)
 
-emotion-eval: $(EMOTION_MODEL)  ## per-class P/R/F1 on the test split, fine-tuned model vs TF-IDF baseline
+emotion-eval: $(EMOTION_MODEL)  ## per-class P/R/F1 on the test split and real text, fine-tuned model vs TF-IDF baseline
 	$(PY) -m components.emotion.evaluate
+
+emotion-compare: $(EMOTION_SPLITS) | $(INSTALLED)  ## train every candidate emotion model and print the comparison table (about 40 min)
+	$(PY) -m components.emotion.compare --output_dir models/compare
 
 $(RECOMMENDER_MODEL): $(wildcard actions/recommender/*.py) | $(INSTALLED)
 	$(MAKE) --no-print-directory seed
@@ -72,26 +89,27 @@ recommender-eval: $(RECOMMENDER_MODEL)  ## precision/recall/AUC vs popularity an
 train: $(EMOTION_MODEL) $(RECOMMENDER_MODEL)  ## train everything (Rasa skips what has not changed)
 	$(RASA) train --fixed-model-name assistant --out models
 
-actions: seed $(RECOMMENDER_MODEL)  ## run the action server alone
-	$(RASA) run actions --port $(ACTIONS_PORT)
+actions: seed $(RECOMMENDER_MODEL) $(SECRETS)  ## run the action server alone (127.0.0.1, shared secret)
+	$(PY) -m services.action_server --port $(ACTIONS_PORT)
 
-run: train seed webchat-optional  ## action server + Rasa server (REST, socket.io, HTTP API); Ctrl-C stops both
-	@$(RASA) run actions --port $(ACTIONS_PORT) & actions_pid=$$!; \
+run: train seed webchat-optional $(SECRETS)  ## action server + Rasa server (REST, socket.io, HTTP API with a token); Ctrl-C stops both
+	@$(PY) -m services.action_server --port $(ACTIONS_PORT) & actions_pid=$$!; \
 	trap 'kill $$actions_pid 2>/dev/null; wait $$actions_pid 2>/dev/null' EXIT INT TERM; \
 	echo "Assistant on http://localhost:$(RASA_PORT) (REST: /webhooks/rest/webhook, web chat: docs/webchat.html)"; \
-	$(RASA) run --model $(RASA_MODEL) --enable-api --cors "*" --port $(RASA_PORT) \
+	echo "HTTP API token (from the environment or $(SECRETS)): $(RASA_AUTH_TOKEN)"; \
+	$(RASA) run --model $(RASA_MODEL) --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "$(SITE_ORIGIN)" --port $(RASA_PORT) \
 	    --credentials credentials.yml --endpoints endpoints.yml
 
-shell: $(INSTALLED)  ## rasa shell on its own port, using the action server of `make run` (or `make actions`)
+shell: $(INSTALLED) $(SECRETS)  ## rasa shell on its own port, using the action server of `make run` (or `make actions`)
 	@test -f $(RASA_MODEL) || (echo "no trained model: run 'make train' (or 'make run' in another terminal)" >&2; exit 1)
 	$(RASA) shell --model $(RASA_MODEL) --endpoints endpoints.yml --port $$(( $(RASA_PORT) + 1 ))
 
-handback: $(INSTALLED)  ## an agent hands SENDER's conversation back to the bot
+handback: $(INSTALLED) $(SECRETS)  ## an agent hands SENDER's conversation back to the bot
 	@test -n "$(SENDER)" || (echo "usage: make handback SENDER=<conversation id>" >&2; exit 2)
 	$(PY) -m actions.handback_cli "$(SENDER)" --url http://localhost:$(RASA_PORT)
 
 lint: $(INSTALLED)  ## ruff, rasa data validate
-	$(VENV)/bin/ruff check actions components tests bench
+	$(VENV)/bin/ruff check actions components services tests bench
 	$(RASA) data validate
 
 test: train seed lint  ## everything: unit and database tests, rasa test stories, end-to-end over REST

@@ -38,7 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sender_id", help="the conversation id (sender) to resume")
     parser.add_argument("--url", default="http://localhost:5005", help="Rasa server with --enable-api")
-    parser.add_argument("--token", default=os.environ.get("RASA_API_TOKEN"), help="API token if the server uses --auth-token")
+    parser.add_argument("--token", default=os.environ.get("RASA_AUTH_TOKEN"), help="API token if the server uses --auth-token")
     args = parser.parse_args()
     try:
         messages = hand_back(args.url, args.sender_id, args.token)

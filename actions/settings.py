@@ -25,7 +25,7 @@ class Settings:
     runtime_dir: Path = field(default_factory=lambda: _path_from_env("RUNTIME_DIR", PROJECT_ROOT / "runtime"))
     models_dir: Path = field(default_factory=lambda: _path_from_env("MODELS_DIR", PROJECT_ROOT / "models"))
     database_url: str = ""
-    # HMAC secret a trusted channel uses to sign `customer_id` metadata; empty means metadata is trusted as is.
+    # HMAC secret a trusted channel uses to sign `customer_id` metadata; empty means no metadata is trusted.
     identity_secret: str = field(default_factory=lambda: os.environ.get("IDENTITY_SECRET", ""))
     # Path of the dialogue thresholds (escalation, recommendations, CSAT).
     dialogue_config: Path = field(

@@ -19,6 +19,20 @@ from actions.dialogue.escalation import decide, frustration_score
 from actions.dialogue.tone import tone_for
 from actions.store.db import session_scope
 from actions.store.identity import customer_exists
+from components.emotion.labels import dialogue_label
+
+
+def emotion_turn(emotion: dict, min_confidence: float) -> dict[str, Any]:
+    """What the emotion history keeps of one reading (explanation only when there is one).
+
+    A reading without a ``confident`` flag (older models) counts as confident at ``min_confidence``.
+    """
+    confidence = round(float(emotion.get("confidence", 0.0)), 4)
+    turn: dict[str, Any] = {"label": emotion["label"], "confidence": confidence,
+                            "confident": bool(emotion.get("confident", confidence >= min_confidence))}
+    if emotion.get("explanation"):
+        turn["explanation"] = list(emotion["explanation"])
+    return turn
 
 
 def turn_updates(tracker: Tracker) -> dict[str, Any]:
@@ -41,10 +55,10 @@ def turn_updates(tracker: Tracker) -> dict[str, Any]:
     updates["nlu_failures"] = float(failures)
 
     emotion = latest_emotion(tracker)
-    turn = {"label": emotion["label"], "confidence": round(float(emotion.get("confidence", 0.0)), 4)}
+    turn = emotion_turn(emotion, config.escalation.min_confidence)
     history = (emotion_history(tracker) + [turn])[-config.history_turns :]
     updates["emotion_history"] = history
-    updates["tone"] = tone_for(turn["label"])
+    updates["tone"] = tone_for(dialogue_label(turn["label"], turn["confident"]))
     updates["frustration_score"] = frustration_score(history, config.escalation)
     if not tracker.get_slot("escalate"):
         decision = decide(history, (tracker.latest_message or {}).get("text"), failures, config.escalation)

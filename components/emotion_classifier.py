@@ -1,8 +1,10 @@
 """Rasa NLU component: the shopper's emotion for every message.
 
-Adds ``emotion = {"label", "confidence", "scores", "polarity", "confident"}`` to each
-message (in ``/model/parse`` and ``tracker.latest_message``) and appends an ``emotion``
-entity so a slot can be filled from it. The entity has no ``start``/``end`` on purpose:
+Adds ``emotion = {"label", "confidence", "scores", "polarity", "confident", "valence",
+"explanation"}`` to each message (in ``/model/parse`` and ``tracker.latest_message``) and
+appends an ``emotion`` entity so a slot can be filled from it. The entity's value is the reading
+the dialogue acts on: the label when ``confident``, ``neutral`` otherwise (an unsure reading
+gets the neutral, efficient tone and never drives an apology or an escalation). The entity has no ``start``/``end`` on purpose:
 it describes the whole message, and Rasa's training-data writers (``rasa interactive``)
 skip span-less entities instead of annotating the text with them.
 """
@@ -27,6 +29,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.emotion.data import data_fingerprint
 from components.emotion.inference import EmotionPredictor
+from components.emotion.labels import dialogue_label
 from components.emotion.train import TrainingOptions, train
 
 logger = logging.getLogger(__name__)
@@ -51,10 +54,18 @@ class EmotionClassifier(GraphComponent):
             "data_dir": "data/emotion",
             # Overrides of components.emotion.train.TrainingOptions (e.g. {"epochs": 2}).
             "training": {},
-            # Dynamic int8 quantization of the feed-forward layers at load time.
+            # Inference engine: onnx-int8 (ONNX Runtime, int8 weights; serving), onnx (fp32),
+            # torch or torch-int8 (for comparison; bench/emotion_latency.py).
+            "backend": "onnx-int8",
+            # Legacy switch: with backend torch, quantize the feed-forward layers at load time.
             "quantize": False,
-            # Below this top probability the result is marked `confident: false`.
+            # Below this calibrated top probability the result is marked `confident: false`.
             "confidence_threshold": 0.5,
+            # Label frequencies of real traffic, applied to the calibrated probabilities
+            # (missing labels keep components.emotion.calibration.DEFAULT_DEPLOYMENT_PRIOR).
+            "deployment_prior": {},
+            # Occlusion explanation (the words that drove it) for confident negative readings.
+            "explain": True,
             # A single sentence this negative overrides a non-negative long message.
             "sentence_negative_threshold": 0.7,
             # Tokens per forward pass (longer text is truncated).
@@ -139,7 +150,10 @@ class EmotionClassifier(GraphComponent):
         with model_storage.read_from(resource) as directory:
             predictor = EmotionPredictor(
                 Path(directory) / MODEL_SUBDIR,
+                backend=config["backend"],
                 quantize=config["quantize"],
+                deployment_prior=config["deployment_prior"] or None,
+                explain=config["explain"],
                 max_length=config["max_length"],
                 confidence_threshold=config["confidence_threshold"],
                 sentence_negative_threshold=config["sentence_negative_threshold"],
@@ -157,7 +171,7 @@ class EmotionClassifier(GraphComponent):
             message.set(EMOTION, result.as_dict(), add_to_output=True)
             entity = {
                 "entity": EMOTION,
-                "value": result.label,
+                "value": dialogue_label(result.label, result.confident),
                 "confidence_entity": result.confidence,
                 "extractor": self.__class__.__name__,
             }

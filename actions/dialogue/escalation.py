@@ -1,7 +1,8 @@
 """Mood over time and the decision to hand a conversation to a person.
 
-The state is small and explainable: the last few ``{"label", "confidence"}`` turns.
+The state is small and explainable: the last few ``{"label", "confidence", "confident"}`` turns.
 The rolling frustration score is a recency-weighted mean of per-turn severity x confidence.
+Only confident readings count: an unsure classifier never drives a handoff.
 """
 
 from __future__ import annotations
@@ -32,11 +33,18 @@ class Decision:
     reason: str | None = None  # threat | angry_unresolved | sustained_frustration | nlu_failures
 
 
+def is_confident(turn: dict, config: EscalationConfig) -> bool:
+    """The turn's ``confident`` flag; older turns without one: confidence >= ``min_confidence``."""
+    if "confident" in turn:
+        return bool(turn["confident"])
+    return float(turn.get("confidence", 0.0)) >= config.min_confidence
+
+
 def frustration_score(history: list[dict], config: EscalationConfig) -> float:
     """Recency-weighted severity of the last ``config.window`` turns, in [0, 1].
 
-    Each turn is ``{"label": str, "confidence": float}``, oldest first. Turns below
-    ``min_confidence`` count half: an unsure classifier should not drive a handoff.
+    Each turn is ``{"label": str, "confidence": float, "confident": bool}``, oldest first.
+    A turn that is not confident counts as calm.
     """
     turns = history[-config.window :]
     if not turns:
@@ -44,10 +52,8 @@ def frustration_score(history: list[dict], config: EscalationConfig) -> float:
     num = den = 0.0
     for age, turn in enumerate(reversed(turns)):
         weight = config.decay**age
-        confidence = float(turn.get("confidence", 0.0))
-        if confidence < config.min_confidence:
-            confidence *= 0.5
-        num += weight * SEVERITY.get(turn.get("label", "neutral"), 0.0) * confidence
+        if is_confident(turn, config):
+            num += weight * SEVERITY.get(turn.get("label", "neutral"), 0.0) * float(turn.get("confidence", 0.0))
         den += weight
     return round(num / den, 4)
 
@@ -67,12 +73,14 @@ def decide(history: list[dict], text: str | None, nlu_failures: int, config: Esc
         previous, latest = history[-2], history[-1]
         if (
             previous.get("label") == "angry"
+            and is_confident(previous, config)
             and float(previous.get("confidence", 0)) >= config.angry_confidence
             and latest.get("label") in {"angry", "frustrated"}
+            and is_confident(latest, config)
         ):
             return Decision(True, "angry_unresolved")
     window = history[-config.window :]
-    negative_turns = sum(t.get("label") in NEGATIVE for t in window)
+    negative_turns = sum(t.get("label") in NEGATIVE and is_confident(t, config) for t in window)
     if (
         negative_turns >= config.sustained_min_negative_turns
         and frustration_score(history, config) >= config.sustained_frustration_score

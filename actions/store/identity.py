@@ -2,8 +2,8 @@
 
 Rules (see docs/identity.md):
 - A channel that knows the shopper passes ``{"customer_id": ..., "customer_token": ...}`` in the
-  message metadata; the token is ``hmac_sha256(IDENTITY_SECRET, customer_id)`` and is required
-  when ``IDENTITY_SECRET`` is set.
+  message metadata; the token is ``hmac_sha256(IDENTITY_SECRET, customer_id)``; unsigned or
+  badly signed metadata, or any metadata when no secret is configured, is ignored.
 - Otherwise the shopper gives an order number and the email on that order; both must match.
   A failed check says nothing about which part was wrong or whether the order exists.
 - After ``MAX_VERIFICATION_ATTEMPTS`` failures the conversation stops asking (counted in the
@@ -53,17 +53,17 @@ def sign_customer_id(secret: str, customer_id: str) -> str:
 def customer_from_metadata(metadata: object, secret: str = "") -> str | None:
     """The customer id a trusted channel put in the message metadata, or None.
 
-    With a ``secret`` the metadata must also carry a matching ``customer_token``.
+    The metadata must carry ``customer_token`` = HMAC-SHA256(secret, customer_id); without a
+    secret nothing is trusted (the shopper is anonymous and verifies with order number and email).
     """
-    if not isinstance(metadata, dict):
+    if not isinstance(metadata, dict) or not secret:
         return None
     customer_id = metadata.get("customer_id")
     if not isinstance(customer_id, str) or not CUSTOMER_ID_RE.fullmatch(customer_id):
         return None
-    if secret:
-        token = metadata.get("customer_token")
-        if not isinstance(token, str) or not hmac.compare_digest(token.encode(), sign_customer_id(secret, customer_id).encode()):
-            return None
+    token = metadata.get("customer_token")
+    if not isinstance(token, str) or not hmac.compare_digest(token.encode(), sign_customer_id(secret, customer_id).encode()):
+        return None
     return customer_id
 
 

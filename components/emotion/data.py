@@ -1,7 +1,8 @@
 """The authored emotion dataset: loading, normalising, splitting and checking.
 
-``data/emotion/authored/<label>.txt`` holds one message per line; ``make emotion-data``
-writes the stratified ``train.csv``, ``dev.csv`` and ``test.csv`` beside it.
+``data/emotion/authored/<slice>/<label>.txt`` holds one message per line, one folder per
+authoring slice (``data/emotion/AUTHORING_PLAN.md``); ``make emotion-data`` writes the
+stratified ``train.csv``, ``dev.csv`` and ``test.csv`` beside it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from components.emotion.labels import LABELS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "emotion"
 SPLITS = ("train", "dev", "test")
 SPLIT_FRACTIONS = {"train": 0.7, "dev": 0.15, "test": 0.15}
+NEAR_DUPLICATE_COSINE = 0.9  # char 3-5-gram TF-IDF cosine from which two messages count as near-duplicates
 
 
 @dataclass(frozen=True)
@@ -36,26 +40,44 @@ def normalise(text: str) -> str:
 def load_authored(data_dir: Path = DATA_DIR) -> list[Example]:
     """Every authored message, first occurrence of each normalised text only.
 
-    Raises ValueError when a label file is missing or a message is claimed by two labels.
+    A text that two slices put under different labels is ambiguous and dropped from both
+    (:func:`conflicting_texts` lists them). Raises ValueError when a label has no file.
     """
     seen: dict[str, str] = {}
     examples: list[Example] = []
-    for label in LABELS:
-        path = data_dir / "authored" / f"{label}.txt"
-        if not path.exists():
-            raise ValueError(f"missing {path}: author one message per line for label {label!r}")
+    for label, path in _label_files(data_dir):
         for line in path.read_text(encoding="utf-8").splitlines():
             text = line.strip()
             if not text:
                 continue
             key = normalise(text)
             if key in seen:
-                if seen[key] != label:
-                    raise ValueError(f"message labelled both {seen[key]!r} and {label!r}: {text!r}")
                 continue
             seen[key] = label
             examples.append(Example(text, label))
-    return examples
+    conflicts = conflicting_texts(data_dir)
+    return [e for e in examples if normalise(e.text) not in conflicts]
+
+
+def conflicting_texts(data_dir: Path = DATA_DIR) -> dict[str, set[str]]:
+    """Normalised texts authored under more than one label, with those labels."""
+    labels: dict[str, set[str]] = {}
+    for label, path in _label_files(data_dir):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                labels.setdefault(normalise(line), set()).add(label)
+    return {key: found for key, found in labels.items() if len(found) > 1}
+
+
+def _label_files(data_dir: Path) -> list[tuple[str, Path]]:
+    """``(label, file)`` for every ``authored/<slice>/<label>.txt``; each label needs at least one file."""
+    root = data_dir / "authored"
+    slices = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    files = [(label, folder / f"{label}.txt") for folder in slices for label in LABELS if (folder / f"{label}.txt").exists()]
+    missing = set(LABELS) - {label for label, _ in files}
+    if missing:
+        raise ValueError(f"no {root}/<slice>/<label>.txt for {sorted(missing)}: author one message per line")
+    return files
 
 
 def assign_split(label_rank: float) -> str:
@@ -67,19 +89,45 @@ def assign_split(label_rank: float) -> str:
     return "test"
 
 
+def near_duplicate_groups(texts: list[str], threshold: float = NEAR_DUPLICATE_COSINE, chunk: int = 2000) -> list[int]:
+    """Group id per text: texts joined by a chain of char 3-5-gram TF-IDF cosines >= ``threshold``."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    keys = [normalise(t) for t in texts]
+    matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).fit_transform(keys)
+    rows, cols = [], []
+    for start in range(0, len(keys), chunk):
+        sims = (matrix[start : start + chunk] @ matrix.T).tocoo()
+        hit = sims.data >= threshold
+        rows.extend(sims.row[hit] + start)
+        cols.extend(sims.col[hit])
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(keys), len(keys)))
+    return connected_components(graph, directed=False)[1].tolist()
+
+
 def split_examples(examples: list[Example]) -> dict[str, list[Example]]:
     """Stratified split: within each label, messages ordered by a hash of their normalised text.
 
+    Near-duplicates (:func:`near_duplicate_groups`) then all follow the split of the group's
+    first member in hash order, so a held-out message never has a near-twin in training.
     Adding messages later moves few existing ones, and the result does not depend on file order.
     """
+    digest = {e: hashlib.sha256(normalise(e.text).encode()).hexdigest() for e in examples}
+    split_of: dict[Example, str] = {}
+    for label in LABELS:
+        group = sorted((e for e in examples if e.label == label), key=digest.__getitem__)
+        for i, example in enumerate(group):
+            split_of[example] = assign_split(i / len(group))
+    ordered = sorted(examples, key=digest.__getitem__)
+    group_split: dict[int, str] = {}
+    for example, group_id in zip(ordered, near_duplicate_groups([e.text for e in ordered])):
+        split_of[example] = group_split.setdefault(group_id, split_of[example])
     splits: dict[str, list[Example]] = {s: [] for s in SPLITS}
     for label in LABELS:
-        group = sorted(
-            (e for e in examples if e.label == label),
-            key=lambda e: hashlib.sha256(normalise(e.text).encode()).hexdigest(),
-        )
-        for i, example in enumerate(group):
-            splits[assign_split(i / len(group))].append(example)
+        for example in sorted((e for e in examples if e.label == label), key=digest.__getitem__):
+            splits[split_of[example]].append(example)
     return splits
 
 
@@ -115,6 +163,10 @@ def data_fingerprint(data_dir: Path = DATA_DIR) -> str:
 
 def main() -> None:
     """Write the splits from the authored files and print their sizes."""
+    conflicts = conflicting_texts()
+    if conflicts:
+        print(f"dropped {len(conflicts)} texts authored under two labels, e.g. " +
+              "; ".join(f"{k!r}: {sorted(v)}" for k, v in list(conflicts.items())[:5]))
     splits = split_examples(load_authored())
     write_splits(splits)
     for name, rows in splits.items():

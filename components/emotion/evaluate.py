@@ -1,7 +1,9 @@
-"""``make emotion-eval``: the fine-tuned model against the TF-IDF baseline on the test split.
+"""``make emotion-eval``: the serving model against the TF-IDF baseline, own test split and real text.
 
-Both are scored in the same run; the fine-tuned model through the production inference
-path (``EmotionPredictor``, sentence handling included), also with int8 quantization.
+Both are scored in the same run through the production inference path (``EmotionPredictor``:
+calibration, deployment prior, sentence handling), for every backend (torch fp32/int8, ONNX
+fp32/int8), on our test split and on the real-text dev set (skipped when absent). Also reports
+the false-alarm rate (gold neutral read as negative) and the calibration figures of training.
 Writes ``<model_dir>/eval.json`` and ``<model_dir>/confusion_matrix_eval.png``.
 """
 
@@ -12,39 +14,63 @@ import json
 from pathlib import Path
 
 from components.emotion.baseline import train_baseline
-from components.emotion.data import DATA_DIR, read_split
-from components.emotion.inference import EmotionPredictor
+from components.emotion.compare import false_alarm_rate
+from components.emotion.data import DATA_DIR, Example, read_split
+from components.emotion.inference import BACKENDS, EmotionPredictor
 from components.emotion.metrics import classification_metrics, format_side_by_side
+from components.emotion.realtext import load_realtext, skipped_message
 from components.emotion.report import write_confusion_matrix
 
+BASELINE = "TF-IDF + LogReg"
 
-def evaluate(model_dir: Path, data_dir: Path = DATA_DIR, split: str = "test") -> dict[str, dict]:
-    """Metrics of the baseline, the fine-tuned model (fp32) and its int8 variant on ``split``."""
-    train_set, test_set = read_split("train", data_dir), read_split(split, data_dir)
-    texts, gold = [e.text for e in test_set], [e.label for e in test_set]
-    baseline = train_baseline(train_set)
-    results = {"TF-IDF + LogReg": classification_metrics(gold, list(baseline.predict(texts)))}
-    for name, quantize in (("MiniLM fine-tuned", False), ("MiniLM int8", True)):
-        predictor = EmotionPredictor(model_dir, quantize=quantize)
-        predicted = [r.label for r in predictor.predict(texts)]
-        results[name] = classification_metrics(gold, predicted)
-        if not quantize:
-            write_confusion_matrix(gold, predicted, model_dir / "confusion_matrix_eval.png",
-                                   title=f"Fine-tuned MiniLM, {split} split (inference path)")
+
+def evaluation_sets(data_dir: Path = DATA_DIR, split: str = "test") -> dict[str, list[Example]]:
+    """Our ``split`` and, when present, the real-text dev set."""
+    sets = {split: read_split(split, data_dir)}
+    real = load_realtext()
+    if real is not None:
+        sets["real"] = real
+    return sets
+
+
+def evaluate(model_dir: Path, data_dir: Path = DATA_DIR, split: str = "test",
+             backends: tuple[str, ...] = BACKENDS) -> dict[str, dict[str, dict]]:
+    """``{set: {model: metrics + false_alarm}}`` for the baseline and each backend."""
+    baseline = train_baseline(read_split("train", data_dir))
+    predictors = {backend: EmotionPredictor(model_dir, backend=backend, explain=False) for backend in backends}
+    results: dict[str, dict[str, dict]] = {}
+    for set_name, examples in evaluation_sets(data_dir, split).items():
+        texts, gold = [e.text for e in examples], [e.label for e in examples]
+        predicted = {BASELINE: list(baseline.predict(texts))}
+        for backend, predictor in predictors.items():
+            predicted[f"MiniLM {backend}"] = [r.label for r in predictor.predict(texts)]
+        results[set_name] = {}
+        for name, labels in predicted.items():
+            results[set_name][name] = {**classification_metrics(gold, labels), "false_alarm": false_alarm_rate(gold, labels)}
+        serving = f"MiniLM {backends[0]}"
+        write_confusion_matrix(gold, predicted[serving], model_dir / f"confusion_matrix_{set_name}.png",
+                               title=f"{serving}, {set_name} ({len(gold)} messages)")
     return results
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", type=Path, default=Path("models/emotion"))
     parser.add_argument("--split", default="test", choices=["dev", "test"])
     args = parser.parse_args()
     results = evaluate(args.model_dir, split=args.split)
-    print(f"Emotion classifier, {args.split} split ({results['TF-IDF + LogReg']['per_class']['neutral']['support']} neutral, "
-          f"{sum(c['support'] for c in results['TF-IDF + LogReg']['per_class'].values())} messages)\n")
-    print(format_side_by_side(results))
-    gain = results["MiniLM fine-tuned"]["macro_f1"] - results["TF-IDF + LogReg"]["macro_f1"]
-    print(f"\nfine-tuned minus baseline macro-F1: {gain:+.4f}")
+    if "real" not in results:
+        print(skipped_message())
+    for set_name, rows in results.items():
+        print(f"\n== {set_name}: {sum(c['support'] for c in rows[BASELINE]['per_class'].values())} messages\n")
+        print(format_side_by_side(rows))
+        print("false alarms (neutral read as negative): " + ", ".join(f"{k} {v['false_alarm']:.1%}" for k, v in rows.items()))
+        gain = rows["MiniLM onnx-int8"]["macro_f1"] - rows[BASELINE]["macro_f1"]
+        print(f"serving (onnx-int8) minus baseline macro-F1: {gain:+.4f}")
+    calibration = json.loads((args.model_dir / "metrics.json").read_text()).get("calibration", {})
+    if calibration:
+        print(f"\ncalibration (our dev split): temperature {calibration['temperature']}, ECE {calibration['dev_ece_before']} -> "
+              f"{calibration['dev_ece_after']}, NLL {calibration['dev_nll_before']} -> {calibration['dev_nll_after']}")
     (args.model_dir / "eval.json").write_text(json.dumps(results, indent=2))
 
 

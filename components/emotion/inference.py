@@ -1,4 +1,7 @@
-"""Batched emotion inference with sentence-level handling of long messages.
+"""Batched emotion inference: calibrated probabilities, valence, explanations, long messages.
+
+Serving runs the ONNX Runtime int8 graph (``model.int8.onnx``, written by ``make train``);
+``torch`` and ``torch-int8`` remain for comparison (``bench/emotion_latency.py``).
 
 Messages up to ``long_message_tokens`` tokens are scored whole: the model was trained on
 messages of that length, several sentences included, and overriding it sentence by sentence
@@ -12,18 +15,20 @@ what an agent must react to.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from components.emotion.labels import LABELS, NEGATIVE, polarity
+from components.emotion.calibration import Calibration
+from components.emotion.explain import occlusion_explanation
+from components.emotion.labels import LABELS, NEGATIVE, polarity, valence
+from components.emotion.onnx_export import CALIBRATION_FILE, INPUT_NAMES, ONNX_FP32, ONNX_INT8
 
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?…])\s+|\n+")
 NEGATIVE_IDS = [LABELS.index(label) for label in LABELS if label in NEGATIVE]
 MAX_SENTENCES = 64  # bounds the work a 10,000-character paste can cause
+BACKENDS = ("onnx-int8", "onnx", "torch", "torch-int8")
 
 
 @dataclass(frozen=True)
@@ -33,25 +38,29 @@ class EmotionResult:
     scores: dict[str, float]
     polarity: str
     confident: bool
+    valence: float = 0.5
+    explanation: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"label": self.label, "confidence": self.confidence, "scores": self.scores,
-                "polarity": self.polarity, "confident": self.confident}
+                "polarity": self.polarity, "confident": self.confident, "valence": self.valence,
+                "explanation": list(self.explanation)}
 
 
 def unknown_result() -> EmotionResult:
     """What empty or missing text gets: neutral, not confident."""
     scores = {label: (1.0 if label == "neutral" else 0.0) for label in LABELS}
-    return EmotionResult("neutral", 0.0, scores, "neutral", False)
+    return EmotionResult("neutral", 0.0, scores, "neutral", False, 0.5, [])
 
 
-def quantize_feed_forward(model: torch.nn.Module) -> None:
-    """Dynamic int8 for the feed-forward Linear layers of every BERT layer, in place.
+def quantize_feed_forward(model) -> None:
+    """Dynamic int8 (torch) for the feed-forward Linear layers of every BERT layer, in place.
 
-    They hold two thirds of the encoder's multiply-adds. Quantizing the attention projections
-    and the classifier as well gave no further speed-up on 2 cores (p50 12.4 vs 12.5 ms) but
-    doubled the macro-F1 loss (1.3 vs 0.67 points on the test split).
+    They hold two thirds of the encoder's multiply-adds; quantizing the attention projections
+    too gave no further speed-up on 2 cores and doubled the macro-F1 loss.
     """
+    import torch
+
     for layer in model.bert.encoder.layer:
         layer.intermediate = torch.quantization.quantize_dynamic(layer.intermediate, {torch.nn.Linear}, dtype=torch.qint8)
         layer.output = torch.quantization.quantize_dynamic(layer.output, {torch.nn.Linear}, dtype=torch.qint8)
@@ -61,56 +70,112 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_SPLIT_RE.split(text) if s and s.strip()]
 
 
+class _OnnxLogits:
+    def __init__(self, path: Path, num_threads: int) -> None:
+        import onnxruntime as ort
+
+        if not path.exists():
+            raise FileNotFoundError(f"{path} missing: run `make emotion-train` (or `python -m components.emotion.onnx_export {path.parent}`)")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = num_threads or 2
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+
+    def __call__(self, encoded: dict) -> np.ndarray:
+        feed = {n: encoded[n].astype(np.int64) for n in INPUT_NAMES if n in self.inputs}
+        return self.session.run(["logits"], feed)[0]
+
+
+class _TorchLogits:
+    def __init__(self, model_dir: Path, quantize: bool, num_threads: int) -> None:
+        import torch
+        from transformers import AutoModelForSequenceClassification
+
+        if num_threads:
+            torch.set_num_threads(num_threads)
+        self.torch = torch
+        self.model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
+        if quantize:
+            quantize_feed_forward(self.model)
+
+    def __call__(self, encoded: dict) -> np.ndarray:
+        with self.torch.inference_mode():
+            tensors = {k: self.torch.from_numpy(v) for k, v in encoded.items()}
+            return self.model(**tensors).logits.numpy()
+
+
 class EmotionPredictor:
-    """Loads a fine-tuned directory (``save_pretrained`` output) and scores messages.
+    """Loads a directory written by ``components.emotion.train`` and scores messages.
 
     Args:
-        model_dir: directory written by ``components.emotion.train``.
-        quantize: dynamic int8 for the feed-forward layers (:func:`quantize_feed_forward`).
+        model_dir: the fine-tuned directory (weights, tokenizer, ``calibration.json``, ONNX graphs).
+        backend: ``onnx-int8`` (serving), ``onnx``, ``torch`` or ``torch-int8``.
+        quantize: legacy switch; True with backend ``torch`` means ``torch-int8``.
         max_length: tokens per forward pass; longer messages are chunked by sentence.
-        confidence_threshold: below this top probability a result is ``confident: False``.
+        confidence_threshold: calibrated top probability from which a reading is ``confident``.
         sentence_negative_threshold: probability at which a single negative sentence overrides.
-        num_threads: torch CPU threads (0 leaves torch's default).
+        num_threads: CPU threads (0: 2 for ONNX Runtime, torch's default for torch).
         long_message_tokens: messages longer than this are scored sentence by sentence.
+        deployment_prior: label weights of real traffic (None: the one in ``calibration.json``).
+        explain: compute ``explanation`` for confident negative readings.
     """
 
     def __init__(
         self,
         model_dir: str | Path,
+        backend: str = "onnx-int8",
         quantize: bool = False,
         max_length: int = 128,
         confidence_threshold: float = 0.5,
         sentence_negative_threshold: float = 0.7,
         num_threads: int = 0,
         long_message_tokens: int = 96,
+        deployment_prior: dict[str, float] | None = None,
+        explain: bool = True,
     ) -> None:
+        from transformers import AutoConfig, AutoTokenizer
+
         model_dir = Path(model_dir)
         if not (model_dir / "config.json").exists():
             raise FileNotFoundError(f"{model_dir} is not a trained emotion model: run `make emotion-train`")
-        if num_threads:
-            torch.set_num_threads(num_threads)
-        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
-        labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown emotion backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+        if quantize and backend == "torch":
+            backend = "torch-int8"
+        config = AutoConfig.from_pretrained(model_dir)
+        labels = [config.id2label[i] for i in range(config.num_labels)]
         if tuple(labels) != LABELS:
             raise ValueError(f"{model_dir} predicts {labels}, expected {list(LABELS)}; retrain it")
-        if quantize:
-            quantize_feed_forward(model)
-        self.model = model
+        self.backend = backend
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        if backend.startswith("onnx"):
+            self._logits = _OnnxLogits(model_dir / (ONNX_INT8 if backend == "onnx-int8" else ONNX_FP32), num_threads)
+        else:
+            self._logits = _TorchLogits(model_dir, backend == "torch-int8", num_threads)
+        self.calibration = Calibration.load(model_dir / CALIBRATION_FILE).with_deployment_prior(deployment_prior)
         self.max_length = max_length
         self.confidence_threshold = confidence_threshold
         self.sentence_negative_threshold = sentence_negative_threshold
         self.long_message_tokens = long_message_tokens
+        self.explain = explain
 
-    @torch.inference_mode()
+    def logits(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Raw logits, shape ``(len(texts), 7)``, float32, texts truncated to ``max_length``."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        result = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                 max_length=self.max_length, return_tensors="np")
+            result[idx] = self._logits(dict(enc))
+        return result
+
     def probabilities(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Softmax probabilities, shape ``(len(texts), 7)``, float32, texts truncated to ``max_length``."""
-        out = []
-        for start in range(0, len(texts), batch_size):
-            enc = self.tokenizer(texts[start : start + batch_size], padding=True, truncation=True,
-                                 max_length=self.max_length, return_tensors="pt")
-            out.append(torch.softmax(self.model(**enc).logits, dim=-1).numpy())
-        return np.concatenate(out) if out else np.zeros((0, len(LABELS)), dtype=np.float32)
+        """Calibrated probabilities (temperature, then deployment prior), shape ``(len(texts), 7)``."""
+        if not texts:
+            return np.zeros((0, len(LABELS)), dtype=np.float32)
+        return self.calibration.probabilities(self.logits(texts, batch_size)).astype(np.float32)
 
     def predict(self, texts: list[str | None], batch_size: int = 32) -> list[EmotionResult]:
         """One result per text; empty or non-string input gets :func:`unknown_result`."""
@@ -125,7 +190,7 @@ class EmotionPredictor:
                 sentences = split_sentences(texts[i])[:MAX_SENTENCES]
                 if len(sentences) > 1:
                     probs = self._aggregate(sentences, batch_size)
-            results[i] = self._result(probs)
+            results[i] = self._result(texts[i], probs)
         return results
 
     def _aggregate(self, sentences: list[str], batch_size: int) -> np.ndarray:
@@ -139,13 +204,19 @@ class EmotionPredictor:
             return per_sentence[s]
         return whole
 
-    def _result(self, probs: np.ndarray) -> EmotionResult:
+    def _result(self, text: str, probs: np.ndarray) -> EmotionResult:
         top = int(probs.argmax())
         label, confidence = LABELS[top], float(probs[top])
+        confident = confidence >= self.confidence_threshold
+        explanation: list[str] = []
+        if self.explain and confident and label in NEGATIVE:
+            explanation = occlusion_explanation(text, top, self.probabilities)
         return EmotionResult(
             label=label,
             confidence=round(confidence, 4),
             scores={name: round(float(p), 4) for name, p in zip(LABELS, probs)},
             polarity=polarity(label),
-            confident=confidence >= self.confidence_threshold,
+            confident=confident,
+            valence=round(valence(probs), 4),
+            explanation=explanation,
         )

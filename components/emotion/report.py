@@ -35,6 +35,7 @@ def write_confusion_matrix(y_true: list[str], y_pred: list[str], path: Path, tit
 def write_model_card(path: Path, metrics: dict) -> None:
     """A short model card from the training metrics."""
     test = metrics["test"]
+    cal = metrics.get("calibration", {})
     rows = "\n".join(
         f"| {label} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |"
         for label, c in test["per_class"].items()
@@ -46,6 +47,11 @@ def write_model_card(path: Path, metrics: dict) -> None:
 - Training data: {metrics["sizes"]["train"]} authored messages (dev {metrics["sizes"]["dev"]}, test {metrics["sizes"]["test"]}), English only.
 - Training: class-weighted cross-entropy, AdamW, early stopping on dev macro-F1
   (best epoch {metrics["best_epoch"]}), {metrics["train_minutes"]} min on CPU.
+- Calibration: temperature {cal.get("temperature", "n/a")} fitted on the dev split (NLL {cal.get("dev_nll_before", "n/a")} -> {cal.get("dev_nll_after", "n/a")},
+  ECE {cal.get("dev_ece_before", "n/a")} -> {cal.get("dev_ece_after", "n/a")}), then the deployment prior of `calibration.json`.
+- Serving: ONNX Runtime, int8 weights (`model.int8.onnx`); `model.onnx` is the fp32 graph.
+- Outputs: label, calibrated confidence and scores, `confident`, polarity, valence in [0, 1], and for
+  confident negative readings the words that drove the label (occlusion).
 
 ## Test split
 Macro-F1 **{test["macro_f1"]:.4f}**, accuracy {test["accuracy"]:.4f}.
@@ -59,6 +65,6 @@ Macro-F1 **{test["macro_f1"]:.4f}**, accuracy {test["accuracy"]:.4f}.
 ## Limits
 - Authored data written for one store; real traffic differs (slang, languages, long threads).
   Re-evaluate on real, labelled conversations before trusting thresholds.
-- English only: other languages get unreliable labels; the assistant treats low confidence as "not confident".
+- English only: other languages get unreliable labels; a reading that is not confident acts as neutral in the dialogue.
 - Sarcasm and politeness that hides frustration remain the hardest cases (see the confusion matrix).
 """)

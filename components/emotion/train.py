@@ -24,9 +24,11 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, HfArgumentParser, get_linear_schedule_with_warmup
 
 from components.emotion.base_model import base_model_dir
+from components.emotion.calibration import Calibration, expected_calibration_error, fit_temperature, nll, softmax
 from components.emotion.data import DATA_DIR, Example, data_fingerprint, read_split
 from components.emotion.labels import LABEL2ID, LABELS
 from components.emotion.metrics import classification_metrics
+from components.emotion.onnx_export import CALIBRATION_FILE, export_onnx
 from components.emotion.report import write_confusion_matrix, write_model_card
 
 
@@ -44,6 +46,10 @@ class TrainingOptions:
     warmup_ratio: float = field(default=0.1, metadata={"help": "Fraction of steps with linear warm-up."})
     max_length: int = field(default=96, metadata={"help": "Maximum tokens per message in training."})
     label_smoothing: float = field(default=0.05, metadata={"help": "Cross-entropy label smoothing."})
+    hidden_dropout: float = field(default=0.1, metadata={"help": "Dropout on hidden states and the classifier input (BERT default 0.1)."})
+    attention_dropout: float = field(default=0.1, metadata={"help": "Dropout on attention probabilities (BERT default 0.1)."})
+    rdrop_alpha: float = field(default=0.0, metadata={"help": "R-Drop weight: symmetric KL between two dropout passes (0 = off; doubles the cost of a step)."})
+    export_onnx: bool = field(default=True, metadata={"help": "Also write model.onnx and its int8 version (components/emotion/onnx_export.py)."})
     freeze_embeddings: bool = field(default=True, metadata={"help": "Keep the pretrained word embeddings fixed (faster, generalises to unseen words)."})
     class_weighting: bool = field(default=True, metadata={"help": "Weight the loss by inverse class frequency."})
     patience: int = field(default=2, metadata={"help": "Epochs without dev macro-F1 gain before stopping."})
@@ -88,18 +94,48 @@ def batches(examples: list[Example], batch_size: int, rng: random.Random | None,
     return out
 
 
+def symmetric_kl(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """R-Drop's consistency term (Liang et al., 2021): mean symmetric KL of two logit batches."""
+    log_a, log_b = torch.log_softmax(a, -1), torch.log_softmax(b, -1)
+    kl = torch.nn.functional.kl_div
+    return (kl(log_a, log_b, log_target=True, reduction="batchmean") + kl(log_b, log_a, log_target=True, reduction="batchmean")) / 2
+
+
 @torch.no_grad()
-def predict_labels(model, tokenizer, examples: list[Example], max_length: int, batch_size: int = 64) -> list[str]:
-    """Argmax label of every example's full text (no sentence splitting: that is inference.py's job)."""
+def predict_logits(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
+    """Logits ``(len(texts), 7)`` of every full text (no sentence splitting: that is inference.py's job)."""
     model.eval()
-    order = sorted(range(len(examples)), key=lambda i: len(examples[i].text))
-    out: list[str] = [""] * len(examples)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
     for s in range(0, len(order), batch_size):
         idx = order[s : s + batch_size]
-        enc = tokenizer([examples[i].text for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-        for i, label_id in zip(idx, model(**enc).logits.argmax(-1).tolist()):
-            out[i] = LABELS[label_id]
+        enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+        out[idx] = model(**enc).logits.numpy()
     return out
+
+
+def predict_labels(model, tokenizer, examples: list[Example], max_length: int, batch_size: int = 64) -> list[str]:
+    """Argmax label of every example's full text."""
+    logits = predict_logits(model, tokenizer, [e.text for e in examples], max_length, batch_size)
+    return [LABELS[i] for i in logits.argmax(-1)]
+
+
+def fit_calibration(dev_logits: np.ndarray, dev_gold: np.ndarray, train_set: list[Example], class_weighted: bool) -> tuple[Calibration, dict]:
+    """Temperature fitted on the dev split, and NLL/ECE on it before and after."""
+    temperature = fit_temperature(dev_logits, dev_gold)
+    if class_weighted:
+        training_prior = {label: 1 / len(LABELS) for label in LABELS}
+    else:
+        training_prior = {label: max(1, sum(e.label == label for e in train_set)) / len(train_set) for label in LABELS}
+    calibration = Calibration(temperature=temperature, training_prior=training_prior)
+    raw, scaled = softmax(dev_logits), calibration.probabilities(dev_logits, use_prior=False)
+    report = {
+        "temperature": round(temperature, 4),
+        "dev_nll_before": round(nll(raw, dev_gold), 4), "dev_nll_after": round(nll(scaled, dev_gold), 4),
+        "dev_ece_before": round(expected_calibration_error(raw, dev_gold), 4),
+        "dev_ece_after": round(expected_calibration_error(scaled, dev_gold), 4),
+    }
+    return calibration, report
 
 
 def train(options: TrainingOptions) -> dict:
@@ -113,7 +149,8 @@ def train(options: TrainingOptions) -> dict:
     base = options.base_model or str(base_model_dir())
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=LABEL2ID
+        base, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=LABEL2ID,
+        hidden_dropout_prob=options.hidden_dropout, attention_probs_dropout_prob=options.attention_dropout,
     )
     if options.freeze_embeddings:
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -135,7 +172,11 @@ def train(options: TrainingOptions) -> dict:
         for batch in batches(train_set, options.batch_size, rng):
             enc = tokenizer([e.text for e in batch], padding=True, truncation=True, max_length=options.max_length, return_tensors="pt")
             labels = torch.tensor([LABEL2ID[e.label] for e in batch])
-            loss = loss_fn(model(**enc).logits, labels)
+            logits = model(**enc).logits
+            loss = loss_fn(logits, labels)
+            if options.rdrop_alpha:
+                second = model(**enc).logits
+                loss = (loss + loss_fn(second, labels)) / 2 + options.rdrop_alpha * symmetric_kl(logits, second)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -161,8 +202,12 @@ def train(options: TrainingOptions) -> dict:
     bar.close()
     model.load_state_dict(best_state)
 
+    dev_gold = np.array([LABEL2ID[e.label] for e in dev_set])
+    dev_logits = predict_logits(model, tokenizer, [e.text for e in dev_set], options.max_length)
+    calibration, calibration_report = fit_calibration(dev_logits, dev_gold, train_set, options.class_weighting)
     test_pred = predict_labels(model, tokenizer, test_set, options.max_length)
     metrics = {
+        "calibration": calibration_report,
         "best_epoch": best_epoch,
         "dev_macro_f1": best_f1,
         "test": classification_metrics([e.label for e in test_set], test_pred),
@@ -171,11 +216,12 @@ def train(options: TrainingOptions) -> dict:
         "sizes": {"train": len(train_set), "dev": len(dev_set), "test": len(test_set)},
         "options": dataclasses.asdict(options),
     }
-    save(model, tokenizer, options, metrics, [e.label for e in test_set], test_pred)
+    save(model, tokenizer, options, metrics, calibration, [e.label for e in test_set], test_pred)
     return metrics
 
 
-def save(model, tokenizer, options: TrainingOptions, metrics: dict, y_true: list[str], y_pred: list[str]) -> None:
+def save(model, tokenizer, options: TrainingOptions, metrics: dict, calibration: Calibration,
+         y_true: list[str], y_pred: list[str]) -> None:
     out = Path(options.output_dir)
     if out.exists():
         shutil.rmtree(out)
@@ -184,6 +230,9 @@ def save(model, tokenizer, options: TrainingOptions, metrics: dict, y_true: list
     tokenizer.save_pretrained(out)
     (out / "label_map.json").write_text(json.dumps({"id2label": dict(enumerate(LABELS)), "label2id": LABEL2ID}, indent=2))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    calibration.save(out / CALIBRATION_FILE)
+    if options.export_onnx:
+        export_onnx(out, max_length=options.max_length)
     (out / "training_fingerprint.json").write_text(json.dumps(
         {"data": data_fingerprint(Path(options.data_dir)), "options": options.fingerprint()}, indent=2))
     write_confusion_matrix(y_true, y_pred, out / "confusion_matrix.png", title="Emotion classifier, test split")
@@ -193,7 +242,10 @@ def save(model, tokenizer, options: TrainingOptions, metrics: dict, y_true: list
 def main() -> None:
     (options,) = HfArgumentParser(TrainingOptions).parse_args_into_dataclasses()
     metrics = train(options)
-    print(f"test macro-F1 {metrics['test']['macro_f1']:.4f} (best epoch {metrics['best_epoch']}, {metrics['train_minutes']} min)")
+    cal = metrics["calibration"]
+    print(f"test macro-F1 {metrics['test']['macro_f1']:.4f} (best epoch {metrics['best_epoch']}, {metrics['train_minutes']} min); "
+          f"temperature {cal['temperature']}, dev ECE {cal['dev_ece_before']} -> {cal['dev_ece_after']}, "
+          f"dev NLL {cal['dev_nll_before']} -> {cal['dev_nll_after']}")
 
 
 if __name__ == "__main__":

@@ -13,13 +13,25 @@ def updates(**kwargs) -> dict:
     return slot_events(run(ActionValidateSlotMappings(), make_tracker(**kwargs))[1])
 
 
-def test_known_customer_from_metadata(store: str) -> None:
-    assert updates(metadata={"customer_id": "C-1001"}).items() >= {"customer_id": "C-1001", "identified": True}.items()
+def signed(customer_id: str, secret: str = "s3cret") -> dict:
+    return {"customer_id": customer_id, "customer_token": sign_customer_id(secret, customer_id)}
 
 
-def test_unknown_or_malformed_metadata_identifies_nobody(store: str) -> None:
-    for metadata in ({"customer_id": "C-999999"}, {"customer_id": "1001"}, {"customer_id": ["C-1001"]}, {"customer": "C-1001"}):
+def test_known_customer_from_signed_metadata(store: str, monkeypatch) -> None:
+    monkeypatch.setenv("IDENTITY_SECRET", "s3cret")
+    assert updates(metadata=signed("C-1001")).items() >= {"customer_id": "C-1001", "identified": True}.items()
+
+
+def test_unknown_or_malformed_metadata_identifies_nobody(store: str, monkeypatch) -> None:
+    monkeypatch.setenv("IDENTITY_SECRET", "s3cret")
+    for metadata in (signed("C-999999"), {"customer_id": "1001"}, {"customer_id": ["C-1001"]}, {"customer": "C-1001"}):
         assert "identified" not in updates(metadata=metadata)
+
+
+def test_unsigned_metadata_identifies_nobody_without_a_secret(store: str, monkeypatch) -> None:
+    monkeypatch.delenv("IDENTITY_SECRET", raising=False)
+    assert "identified" not in updates(metadata={"customer_id": "C-1001"})
+    assert "identified" not in updates(metadata=signed("C-1001", ""))
 
 
 def test_signed_metadata_is_required_when_a_secret_is_set(store: str, monkeypatch) -> None:
@@ -33,7 +45,8 @@ def test_signed_metadata_is_required_when_a_secret_is_set(store: str, monkeypatc
 def test_mood_state_tracks_the_latest_emotions(store: str) -> None:
     result = updates(emotion={"label": "anxious", "confidence": 0.8}, slots={"emotion_history": [{"label": "neutral", "confidence": 0.9}]})
     assert result["tone"] == "reassuring"
-    assert result["emotion_history"] == [{"label": "neutral", "confidence": 0.9}, {"label": "anxious", "confidence": 0.8}]
+    assert result["emotion_history"] == [{"label": "neutral", "confidence": 0.9},
+                                         {"label": "anxious", "confidence": 0.8, "confident": True}]
     assert 0 < result["frustration_score"] < 1
 
 
@@ -76,3 +89,19 @@ def test_a_complaint_naming_an_order_becomes_a_delivery_problem(store: str) -> N
     entities = [{"entity": "order_number", "value": "100241", "start": 12, "end": 18}]
     assert updates(intent="complaint", entities=entities)["request"] == "delivery_problem"
     assert "request" not in updates(intent="complaint")
+
+
+def test_unconfident_negative_reading_gets_the_neutral_tone_and_no_escalation(store: str) -> None:
+    unsure = {"label": "angry", "confidence": 0.45, "confident": False}
+    first = updates(text="where is my parcel", emotion=unsure)
+    assert first["tone"] == "efficient"
+    second = updates(text="still nothing", emotion=unsure, slots={"emotion_history": first["emotion_history"]})
+    assert "escalate" not in second and second.get("tone", "efficient") == "efficient"
+    assert second["frustration_score"] == 0.0
+
+
+def test_confident_negative_reading_keeps_its_explanation(store: str) -> None:
+    angry = {"label": "angry", "confidence": 0.9, "confident": True, "explanation": ["furious"]}
+    result = updates(text="I am furious about this", emotion=angry)
+    assert result["tone"] == "apologetic"
+    assert result["emotion_history"][-1] == {"label": "angry", "confidence": 0.9, "confident": True, "explanation": ["furious"]}

@@ -29,10 +29,19 @@ def test_recent_turns_weigh_more() -> None:
     assert frustration_score(worsening, CONFIG) > frustration_score(calming, CONFIG)
 
 
-def test_low_confidence_counts_half() -> None:
+def test_only_confident_readings_count() -> None:
     sure, unsure = [turn("frustrated", 0.9)], [turn("frustrated", 0.4)]
-    assert frustration_score(unsure, CONFIG) == pytest.approx(0.8 * 0.4 * 0.5)
+    assert frustration_score(unsure, CONFIG) == 0.0
     assert frustration_score(sure, CONFIG) == pytest.approx(0.8 * 0.9)
+    flagged = [{"label": "frustrated", "confidence": 0.9, "confident": False}]
+    assert frustration_score(flagged, CONFIG) == 0.0  # the classifier's own flag wins over the number
+
+
+def test_unconfident_negative_readings_never_escalate() -> None:
+    unsure = {"label": "angry", "confidence": 0.95, "confident": False}
+    assert decide([unsure, unsure], "where is it", 0, CONFIG).escalate is False
+    assert decide([turn("angry", 0.95), {**unsure, "label": "frustrated"}], "hm", 0, CONFIG).escalate is False
+    assert decide([{**unsure, "label": "frustrated"}] * 5, "still waiting", 0, CONFIG).escalate is False
 
 
 def test_first_angry_message_does_not_escalate_but_a_second_negative_one_does() -> None:

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from actions.settings import PROJECT_ROOT
+from actions.store.identity import sign_customer_id
 from actions.store.seed.run import seed_database
 from tests.conftest import TODAY
 
@@ -46,17 +47,23 @@ def wait_until(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"{url} not up after {START_TIMEOUT_S} s; log:\n{log.read_text()[-4000:]}")
 
 
-class Assistant:
-    """A running assistant and its database URL."""
+SECRETS = {"RASA_AUTH_TOKEN": "e2e-api-token", "IDENTITY_SECRET": "e2e-identity-secret", "ACTION_SERVER_TOKEN": "e2e-action-token"}
 
-    def __init__(self, base_url: str, database_url: str) -> None:
+
+class Assistant:
+    """A running assistant, its database URL and the action server's URL."""
+
+    def __init__(self, base_url: str, database_url: str, actions_url: str = "") -> None:
         self.base_url = base_url
         self.database_url = database_url
+        self.actions_url = actions_url
 
     def send(self, sender: str, text: str, customer_id: str | None = None) -> list[dict]:
+        """One REST message; ``customer_id`` comes signed, as the store's backend would send it."""
         body: dict = {"sender": sender, "message": text}
         if customer_id:
-            body["metadata"] = {"customer_id": customer_id}
+            body["metadata"] = {"customer_id": customer_id,
+                                "customer_token": sign_customer_id(SECRETS["IDENTITY_SECRET"], customer_id)}
         response = requests.post(f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
         return response.json()
@@ -66,7 +73,8 @@ class Assistant:
         return "\n".join(m.get("text", "") for m in self.send(sender, text, customer_id))
 
     def tracker(self, sender: str) -> dict:
-        response = requests.get(f"{self.base_url}/conversations/{sender}/tracker", timeout=30)
+        response = requests.get(f"{self.base_url}/conversations/{sender}/tracker", timeout=30,
+                                headers={"Authorization": f"Bearer {SECRETS['RASA_AUTH_TOKEN']}"})
         response.raise_for_status()
         return response.json()
 
@@ -79,22 +87,23 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     database_url = f"sqlite:///{workdir / 'store.db'}"
     seed_database(database_url, today=TODAY, n_customers=200, progress=False)
     env = {**os.environ, "STORE_DATABASE_URL": database_url, "ASSISTANT_TODAY": TODAY.isoformat(),
-           "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+           "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", **SECRETS}
     actions_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    endpoints.write_text((PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{actions_port}"))
     logs = {name: workdir / f"{name}.log" for name in ("actions", "rasa")}
     processes = [
-        subprocess.Popen([str(RASA), "run", "actions", "--port", str(actions_port)], cwd=PROJECT_ROOT, env=env,
+        subprocess.Popen([sys.executable, "-m", "services.action_server", "--port", str(actions_port)], cwd=PROJECT_ROOT, env=env,
                          stdout=logs["actions"].open("w"), stderr=subprocess.STDOUT),
-        subprocess.Popen([str(RASA), "run", "--model", str(MODEL), "--enable-api", "--port", str(rasa_port),
+        subprocess.Popen([str(RASA), "run", "--model", str(MODEL), "--enable-api", "--auth-token", SECRETS["RASA_AUTH_TOKEN"],
+                          "--port", str(rasa_port),
                           "--endpoints", str(endpoints), "--credentials", str(PROJECT_ROOT / "credentials.yml")],
                          cwd=PROJECT_ROOT, env=env, stdout=logs["rasa"].open("w"), stderr=subprocess.STDOUT),
     ]
     try:
         wait_until(f"http://127.0.0.1:{actions_port}/health", processes[0], logs["actions"])
         wait_until(f"http://127.0.0.1:{rasa_port}/status", processes[1], logs["rasa"])
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", database_url)
+        yield Assistant(f"http://127.0.0.1:{rasa_port}", database_url, f"http://127.0.0.1:{actions_port}")
     finally:
         for process in processes:
             process.terminate()

@@ -64,10 +64,11 @@ def test_load_and_process_a_batch(packed, storage: LocalModelStorage, context: E
     assert out is messages
     for message in messages:
         emotion = message.get("emotion")
-        assert set(emotion) == {"label", "confidence", "scores", "polarity", "confident"}
-        assert len(emotion["scores"]) == 7
+        assert set(emotion) == {"label", "confidence", "scores", "polarity", "confident", "valence", "explanation"}
+        assert len(emotion["scores"]) == 7 and 0.0 <= emotion["valence"] <= 1.0
         entities = message.get("entities")
-        assert entities[-1] == {"entity": "emotion", "value": emotion["label"], "confidence_entity": emotion["confidence"],
+        acted_on = emotion["label"] if emotion["confident"] else "neutral"  # what the dialogue may react to
+        assert entities[-1] == {"entity": "emotion", "value": acted_on, "confidence_entity": emotion["confidence"],
                                 "extractor": "EmotionClassifier"}
         assert "emotion" in message.as_dict(only_output_properties=True)
     assert messages[0].get("entities")[0] == regex_entity  # other extractors' entities are kept, in order

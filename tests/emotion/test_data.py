@@ -7,15 +7,54 @@ from itertools import combinations
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from components.emotion.data import SPLITS, load_authored, normalise, read_split, split_examples
+from components.emotion.data import (
+    DATA_DIR,
+    SPLITS,
+    conflicting_texts,
+    load_authored,
+    near_duplicate_groups,
+    normalise,
+    read_split,
+    split_examples,
+)
 from components.emotion.labels import LABELS
 
 
-def test_enough_messages_per_label() -> None:
+def test_enough_messages_per_label_and_mostly_neutral() -> None:
     examples = load_authored()
-    assert len(examples) >= 3500
+    assert len(examples) >= 15000
     for label in LABELS:
-        assert sum(e.label == label for e in examples) >= 400, label
+        assert sum(e.label == label for e in examples) >= 1000, label
+    assert sum(e.label == "neutral" for e in examples) / len(examples) >= 0.35
+
+
+def test_every_slice_of_the_plan_is_there() -> None:
+    slices = {p.name for p in (DATA_DIR / "authored").iterdir() if p.is_dir()}
+    plan = (DATA_DIR / "AUTHORING_PLAN.md").read_text()
+    assert len(slices) >= 8
+    for name in slices:
+        assert f"| {name} |" in plan, f"slice {name} is not described in AUTHORING_PLAN.md"
+
+
+def test_conflicting_labels_are_dropped(tmp_path) -> None:
+    for folder, label, text in (("a", "neutral", "ok then"), ("b", "grateful", "OK  then"), ("b", "angry", "scam")):
+        (tmp_path / "authored" / folder).mkdir(parents=True, exist_ok=True)
+        with (tmp_path / "authored" / folder / f"{label}.txt").open("a") as f:
+            f.write(text + "\n")
+    for label in LABELS:
+        path = tmp_path / "authored" / "a" / f"{label}.txt"
+        if not path.exists():
+            path.write_text(f"filler {label}\n")
+    assert conflicting_texts(tmp_path) == {"ok then": {"neutral", "grateful"}}
+    texts = {e.text for e in load_authored(tmp_path)}
+    assert "scam" in texts and not texts & {"ok then", "OK  then"}
+
+
+def test_near_duplicates_share_a_group() -> None:
+    groups = near_duplicate_groups(["I placed order 100234 last week and it has not arrived yet, can you check it?",
+                                    "i placed order 999999 last week and it has not arrived yet, can you check it",
+                                    "I love it"])
+    assert groups[0] == groups[1] != groups[2]
 
 
 def test_committed_splits_are_the_deterministic_split_of_the_authored_files() -> None:

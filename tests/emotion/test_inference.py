@@ -18,7 +18,8 @@ def predictor(tiny_model_dir: Path) -> EmotionPredictor:
 
 
 def test_training_writes_the_documented_artefacts(tiny_model_dir: Path) -> None:
-    for name in ("config.json", "label_map.json", "metrics.json", "confusion_matrix.png", "MODEL_CARD.md", "training_fingerprint.json"):
+    for name in ("config.json", "label_map.json", "metrics.json", "confusion_matrix.png", "MODEL_CARD.md", "training_fingerprint.json",
+                 "calibration.json", "model.onnx", "model.int8.onnx"):
         assert (tiny_model_dir / name).exists(), name
     metrics = json.loads((tiny_model_dir / "metrics.json").read_text())
     assert set(metrics["test"]["per_class"]) == set(LABELS)
@@ -79,6 +80,7 @@ def test_one_negative_sentence_in_a_polite_message_wins(predictor: EmotionPredic
     angry, bye = "I will sue you for this.", "Anyway, thank you for reading all of this and have a very nice day."
     whole = f"{polite} {angry} {bye}"
     monkeypatch.setattr(predictor, "long_message_tokens", 20)
+    monkeypatch.setattr(predictor, "explain", False)
     table = {whole: _one_hot("satisfied", 0.6), polite: _one_hot("neutral", 0.8),
              angry: _one_hot("angry", 0.85), bye: _one_hot("grateful", 0.9)}
     monkeypatch.setattr(predictor, "probabilities", lambda texts, batch_size=32: np.stack([table[t] for t in texts]))
@@ -99,11 +101,18 @@ def test_split_sentences() -> None:
     assert split_sentences("Hi. Where is it?! Thanks\nbye") == ["Hi.", "Where is it?!", "Thanks", "bye"]
 
 
-def test_quantized_predictor_agrees_mostly(tiny_model_dir: Path, predictor: EmotionPredictor) -> None:
+@pytest.mark.parametrize("backend", ["torch", "torch-int8", "onnx"])
+def test_every_backend_agrees_mostly_with_the_serving_graph(tiny_model_dir: Path, predictor: EmotionPredictor, backend: str) -> None:
     texts = ["thank you so much", "WHERE IS MY REFUND", "what does pending mean?", "love it!", "is it lost??"]
-    quantized = EmotionPredictor(tiny_model_dir, quantize=True)
-    agree = sum(a.label == b.label for a, b in zip(predictor.predict(texts), quantized.predict(texts)))
+    assert predictor.backend == "onnx-int8"
+    other = EmotionPredictor(tiny_model_dir, backend=backend)
+    agree = sum(a.label == b.label for a, b in zip(predictor.predict(texts), other.predict(texts)))
     assert agree >= 4
+
+
+def test_unknown_backend_is_refused(tiny_model_dir: Path) -> None:
+    with pytest.raises(ValueError, match="onnx-int8"):
+        EmotionPredictor(tiny_model_dir, backend="tensorrt")
 
 
 def test_wrong_directory_says_what_to_do(tmp_path: Path) -> None:

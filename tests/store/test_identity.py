@@ -110,10 +110,11 @@ def test_normalise_email_never_returns_whitespace() -> None:
 # --- customer_from_metadata -------------------------------------------------------------------------
 
 
-def test_metadata_without_secret_is_trusted() -> None:
-    assert customer_from_metadata({"customer_id": "C-1001"}) == "C-1001"
-    assert customer_from_metadata({"customer_id": "C-1001", "customer_token": "anything"}) == "C-1001"
-    assert customer_from_metadata({"customer_id": "C-1001"}, secret="") == "C-1001"
+def test_without_a_secret_no_metadata_is_trusted() -> None:
+    """Signed identity is the default: with no secret configured, every shopper verifies."""
+    assert customer_from_metadata({"customer_id": "C-1001"}) is None
+    assert customer_from_metadata({"customer_id": "C-1001", "customer_token": "anything"}) is None
+    assert customer_from_metadata({"customer_id": "C-1001", "customer_token": sign_customer_id("", "C-1001")}, secret="") is None
 
 
 def test_metadata_with_secret_needs_the_right_token() -> None:

@@ -1,0 +1,1 @@
+"""Services shared by the action server, the channels and the tools (no Rasa imports at module level)."""
