@@ -11,6 +11,7 @@ RASA      := $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 RASA_PORT    ?= 5005
 ACTIONS_PORT ?= 5055
+SITE_PORT    ?= 8080
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export HF_HUB_OFFLINE := 1
@@ -21,7 +22,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Secrets: from the environment, else generated once into the git-ignored runtime directory.
 RUNTIME_DIR ?= runtime
 SECRETS := $(RUNTIME_DIR)/secrets.mk
-SITE_ORIGIN ?= http://localhost:8080
+SITE_ORIGIN ?= http://localhost:$(SITE_PORT)
 -include $(SECRETS)
 export RASA_AUTH_TOKEN IDENTITY_SECRET ACTION_SERVER_TOKEN
 
@@ -31,7 +32,7 @@ RASA_MODEL := models/assistant.tar.gz
 EMOTION_SPLITS := data/emotion/train.csv data/emotion/dev.csv data/emotion/test.csv
 
 .PHONY: help install seed reseed train emotion-data emotion-train emotion-eval emotion-compare recommender-train recommender-eval \
-        lookups run actions shell webchat webchat-optional test lint bench handback token clean
+        lookups run actions shell webchat webchat-optional test lint bench handback token identity-secret browser clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -51,8 +52,11 @@ $(SECRETS):
 	@mkdir -p $(RUNTIME_DIR)
 	@$(or $(PYTHON310),python3) -c 'import runpy,sys; sys.argv=["", "$(SECRETS)"]; runpy.run_path("services/secrets_file.py", run_name="__main__")'
 
-token: $(SECRETS)  ## print the HTTP API token (curl -H "Authorization: Bearer $$(make -s token)" ...)
+token: $(SECRETS)  ## print the HTTP API token (curl "localhost:5005/conversations/ID/tracker?token=$$(make -s token)")
 	@echo "$(RASA_AUTH_TOKEN)"
+
+identity-secret: $(SECRETS)  ## print the identity signing secret (what a store backend signs customer ids with)
+	@echo "$(IDENTITY_SECRET)"
 
 seed: $(INSTALLED)  ## create/upgrade the store database and fill it once (keeps tickets)
 	$(PY) -m actions.store.seed.run
@@ -92,13 +96,15 @@ train: $(EMOTION_MODEL) $(RECOMMENDER_MODEL)  ## train everything (Rasa skips wh
 actions: seed $(RECOMMENDER_MODEL) $(SECRETS)  ## run the action server alone (127.0.0.1, shared secret)
 	$(PY) -m services.action_server --port $(ACTIONS_PORT)
 
-run: train seed webchat-optional $(SECRETS)  ## action server + Rasa server (REST, socket.io, HTTP API with a token); Ctrl-C stops both
+run: train seed webchat-optional $(SECRETS)  ## action server, Rasa server (REST, socket.io, HTTP API with a token) and the site; Ctrl-C stops all
 	@$(PY) -m services.action_server --port $(ACTIONS_PORT) & actions_pid=$$!; \
-	trap 'kill $$actions_pid 2>/dev/null; wait $$actions_pid 2>/dev/null' EXIT INT TERM; \
-	echo "Assistant on http://localhost:$(RASA_PORT) (REST: /webhooks/rest/webhook, web chat: docs/webchat.html)"; \
+	$(PY) -m demo_site.app --port $(SITE_PORT) --rasa-url http://localhost:$(RASA_PORT) & site_pid=$$!; \
+	trap 'kill $$actions_pid $$site_pid 2>/dev/null; wait $$actions_pid $$site_pid 2>/dev/null' EXIT INT TERM; \
+	echo "Assistant on http://localhost:$(RASA_PORT) (REST: /webhooks/rest/webhook); web chat on $(SITE_ORIGIN)/ (as a demo customer: $(SITE_ORIGIN)/?customer=C-1001)"; \
 	echo "HTTP API token (from the environment or $(SECRETS)): $(RASA_AUTH_TOKEN)"; \
+	$(PY) -m channels.enabled $(RUNTIME_DIR)/credentials.yml; \
 	$(RASA) run --model $(RASA_MODEL) --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "$(SITE_ORIGIN)" --port $(RASA_PORT) \
-	    --credentials credentials.yml --endpoints endpoints.yml
+	    --credentials $(RUNTIME_DIR)/credentials.yml --endpoints endpoints.yml
 
 shell: $(INSTALLED) $(SECRETS)  ## rasa shell on its own port, using the action server of `make run` (or `make actions`)
 	@test -f $(RASA_MODEL) || (echo "no trained model: run 'make train' (or 'make run' in another terminal)" >&2; exit 1)
@@ -109,10 +115,14 @@ handback: $(INSTALLED) $(SECRETS)  ## an agent hands SENDER's conversation back 
 	$(PY) -m actions.handback_cli "$(SENDER)" --url http://localhost:$(RASA_PORT)
 
 lint: $(INSTALLED)  ## ruff, rasa data validate
-	$(VENV)/bin/ruff check actions components services tests bench
+	$(VENV)/bin/ruff check actions channels components demo_site services tests bench
 	$(RASA) data validate
 
-test: train seed lint  ## everything: unit and database tests, rasa test stories, end-to-end over REST
+browser:  ## install Debian's chromium for the browser tests (Playwright drives it; no browser download)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || { echo "chromium missing: install Debian's chromium package" >&2; exit 1; }
+
+test: train seed lint webchat browser  ## everything: unit and database tests, rasa test stories, end-to-end over REST and in Chromium
 	$(VENV)/bin/pytest -q
 
 bench: $(EMOTION_MODEL) $(RECOMMENDER_MODEL)  ## latency benchmarks (figures, not pass/fail)
@@ -122,9 +132,11 @@ bench: $(EMOTION_MODEL) $(RECOMMENDER_MODEL)  ## latency benchmarks (figures, no
 clean:  ## remove trained models, the runtime database and caches (not .venv)
 	rm -rf models/emotion models/recommender models/*.tar.gz runtime results .pytest_cache .rasa
 
-webchat: docs/webchat/node_modules/socket.io-client/dist/socket.io.min.js  ## install the web chat's socket.io client (npm)
-docs/webchat/node_modules/socket.io-client/dist/socket.io.min.js:
-	npm install --prefix docs/webchat --no-audit --no-fund --silent socket.io-client@4.8.1
+WEBCHAT_CLIENT := demo_site/node_modules/socket.io-client/dist/socket.io.min.js
+webchat: $(WEBCHAT_CLIENT)  ## install the web chat's socket.io client (npm; demo_site/package.json)
+$(WEBCHAT_CLIENT): demo_site/package.json demo_site/package-lock.json
+	npm ci --prefix demo_site --no-audit --no-fund --silent
+	@touch $@
 
 webchat-optional:
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory webchat; else echo "npm not found: the web chat page needs 'make webchat' (REST and shell work without it)"; fi

@@ -186,6 +186,19 @@ class VerificationFailure(Base):
     last_failure_at = Column(DateTime, nullable=False, default=utcnow)
 
 
+class LinkedAccount(Base):
+    """A chat-platform user (Slack user id, Telegram chat id) the store has linked to a customer."""
+
+    __tablename__ = "linked_accounts"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_linked_accounts_channel_external"),)
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(32), nullable=False)  # "slack", "telegram"
+    external_id = Column(String(128), nullable=False)
+    customer_id = Column(String(16), ForeignKey("customers.id"), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
 def money(value: Decimal | float) -> str:
     """Format an amount for shoppers: ``$1,234.50``."""
     return f"${Decimal(value):,.2f}"

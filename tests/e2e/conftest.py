@@ -1,7 +1,7 @@
-"""Start the trained assistant (Rasa server + action server) on a seeded test database.
+"""Start the trained assistant (action server, Rasa server, site) on a seeded test database.
 
-Uses ``models/assistant.tar.gz`` from ``make train``. Both servers run as subprocesses
-on free ports; their logs go to ``<tmp>/rasa.log`` and ``<tmp>/actions.log``.
+Uses ``models/assistant.tar.gz`` from ``make train``. The servers run as subprocesses
+on free ports; their logs go to ``<tmp>/{actions,rasa,site}.log`` (``Assistant.logs``).
 """
 
 from __future__ import annotations
@@ -12,14 +12,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from actions.settings import PROJECT_ROOT
 from actions.store.identity import sign_customer_id
 from actions.store.seed.run import seed_database
+from channels.enabled import credentials as enabled_credentials
 from tests.conftest import TODAY
 
 MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
@@ -53,10 +56,13 @@ SECRETS = {"RASA_AUTH_TOKEN": "e2e-api-token", "IDENTITY_SECRET": "e2e-identity-
 class Assistant:
     """A running assistant, its database URL and the action server's URL."""
 
-    def __init__(self, base_url: str, database_url: str, actions_url: str = "") -> None:
+    def __init__(self, base_url: str, database_url: str, actions_url: str = "", site_url: str = "",
+                 logs: dict[str, Path] | None = None) -> None:
         self.base_url = base_url
         self.database_url = database_url
         self.actions_url = actions_url
+        self.site_url = site_url
+        self.logs = logs or {}
 
     def send(self, sender: str, text: str, customer_id: str | None = None) -> list[dict]:
         """One REST message; ``customer_id`` comes signed, as the store's backend would send it."""
@@ -74,36 +80,49 @@ class Assistant:
 
     def tracker(self, sender: str) -> dict:
         response = requests.get(f"{self.base_url}/conversations/{sender}/tracker", timeout=30,
-                                headers={"Authorization": f"Bearer {SECRETS['RASA_AUTH_TOKEN']}"})
+                                params={"token": SECRETS["RASA_AUTH_TOKEN"]})
         response.raise_for_status()
         return response.json()
 
 
-@pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+@contextmanager
+def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None, with_site: bool = True) -> Iterator[Assistant]:
+    """Seed a SQLite store in ``workdir`` and run the action server, Rasa and (optionally) the site on free ports.
+
+    The channels are those ``channels.enabled`` builds from the environment plus ``extra_env``
+    (e.g. ``SLACK_BOT_TOKEN`` and a local API double's URL to enable Slack).
+    """
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first (make test does)")
-    workdir = tmp_path_factory.mktemp("e2e")
     database_url = f"sqlite:///{workdir / 'store.db'}"
     seed_database(database_url, today=TODAY, n_customers=200, progress=False)
     env = {**os.environ, "STORE_DATABASE_URL": database_url, "ASSISTANT_TODAY": TODAY.isoformat(),
-           "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", **SECRETS}
-    actions_port, rasa_port = free_port(), free_port()
+           "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+           **SECRETS, **(extra_env or {})}
+    actions_port, rasa_port, site_port = free_port(), free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text((PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{actions_port}"))
-    logs = {name: workdir / f"{name}.log" for name in ("actions", "rasa")}
+    credentials = workdir / "credentials.yml"
+    credentials.write_text(yaml.safe_dump(enabled_credentials(env)))
+    logs = {name: workdir / f"{name}.log" for name in ("actions", "rasa", "site")}
     processes = [
         subprocess.Popen([sys.executable, "-m", "services.action_server", "--port", str(actions_port)], cwd=PROJECT_ROOT, env=env,
                          stdout=logs["actions"].open("w"), stderr=subprocess.STDOUT),
         subprocess.Popen([str(RASA), "run", "--model", str(MODEL), "--enable-api", "--auth-token", SECRETS["RASA_AUTH_TOKEN"],
-                          "--port", str(rasa_port),
-                          "--endpoints", str(endpoints), "--credentials", str(PROJECT_ROOT / "credentials.yml")],
+                          "--port", str(rasa_port), "--endpoints", str(endpoints), "--credentials", str(credentials)],
                          cwd=PROJECT_ROOT, env=env, stdout=logs["rasa"].open("w"), stderr=subprocess.STDOUT),
     ]
+    if with_site:
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "demo_site.app", "--port", str(site_port), "--rasa-url", f"http://127.0.0.1:{rasa_port}"],
+            cwd=PROJECT_ROOT, env=env, stdout=logs["site"].open("w"), stderr=subprocess.STDOUT))
     try:
         wait_until(f"http://127.0.0.1:{actions_port}/health", processes[0], logs["actions"])
         wait_until(f"http://127.0.0.1:{rasa_port}/status", processes[1], logs["rasa"])
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", database_url, f"http://127.0.0.1:{actions_port}")
+        if with_site:
+            wait_until(f"http://127.0.0.1:{site_port}/health", processes[2], logs["site"])
+        yield Assistant(f"http://127.0.0.1:{rasa_port}", database_url, f"http://127.0.0.1:{actions_port}",
+                        f"http://127.0.0.1:{site_port}" if with_site else "", logs)
     finally:
         for process in processes:
             process.terminate()
@@ -112,3 +131,10 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """The assistant with the always-on channels (REST, web chat) and the site, shared by the session."""
+    with running_assistant(tmp_path_factory.mktemp("e2e")) as running:
+        yield running

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from actions.handback_cli import hand_back
 from actions.store.db import session_scope
 from actions.store.models import CsatRating, Order, Ticket
-from tests.e2e.conftest import Assistant
+from tests.e2e.conftest import SECRETS, Assistant
 
 
 def sender() -> str:
@@ -106,10 +106,14 @@ def test_repeated_anger_opens_a_ticket_and_pauses_the_conversation(assistant: As
         assert ticket.order_id == 100241
         assert [t["label"] for t in ticket.emotion_history][-2:] == ["angry", "angry"]
         assert any("worst service" in t["text"] for t in ticket.transcript)
+        said = " ".join(t["text"] for t in ticket.transcript if t["role"] == "user")
+        for turn in ticket.emotion_history[-2:]:  # the agent sees which words read as anger
+            assert turn["confident"] is True and turn["explanation"], turn
+            assert all(phrase in said for phrase in turn["explanation"]), turn
     assert "pause" in events(assistant, s)
     assert assistant.send(s, "hello?", customer_id="C-1002") == []
 
-    messages = hand_back(assistant.base_url, s)
+    messages = hand_back(assistant.base_url, s, token=SECRETS["RASA_AUTH_TOKEN"])
     assert any("Hi again" in m.get("text", "") for m in messages)
     assert "resume" in events(assistant, s)
     with session_scope(assistant.database_url) as session:

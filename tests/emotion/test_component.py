@@ -111,3 +111,14 @@ def test_unknown_training_option_is_rejected(tiny_data_dir: Path, tmp_path: Path
 def test_fingerprint_works_with_the_partial_config_rasa_passes() -> None:
     defaults = EmotionClassifier.get_default_config()
     assert EmotionClassifier.fingerprint_addon({}) == EmotionClassifier.fingerprint_addon(defaults)
+
+
+def test_unsure_readings_reach_the_dialogue_as_neutral(packed, storage: LocalModelStorage, context: ExecutionContext) -> None:
+    """With a threshold no reading reaches, every entity (what fills the `emotion` slot) is neutral."""
+    config, resource = packed
+    strict = EmotionClassifier.load({**config, "confidence_threshold": 1.01}, storage, resource, context)
+    texts = ["I am furious, you people are useless", "I'm so worried it won't come", "thank you so much!"]
+    for message in strict.process([Message(data={"text": t}) for t in texts]):
+        emotion = message.get("emotion")
+        assert emotion["confident"] is False and emotion["explanation"] == []
+        assert message.get("entities")[-1]["value"] == "neutral"

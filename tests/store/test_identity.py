@@ -259,3 +259,23 @@ def test_failed_attempt_rolled_back_with_its_session(seeded_url: str) -> None:
             raise RuntimeError("action failed")
     with open_session(seeded_url) as session:
         assert failed_attempts(session, sender) == 0
+
+
+# --- linked chat accounts --------------------------------------------------------------------------
+
+
+def test_linked_accounts_map_a_chat_user_to_a_customer(seeded_url: str) -> None:
+    from actions.store.linked_accounts import link_account, linked_customer
+    from tests.conftest import open_session
+
+    with open_session(seeded_url) as session:
+        assert linked_customer(session, "slack", "U123") is None
+        link_account(session, "slack", "U123", "C-1001")
+    with open_session(seeded_url) as session:
+        assert linked_customer(session, "slack", "U123") == "C-1001"
+        assert linked_customer(session, "telegram", "U123") is None  # per channel
+        link_account(session, "slack", "U123", "C-1002")
+    with open_session(seeded_url) as session:
+        assert linked_customer(session, "slack", "U123") == "C-1002"
+        with pytest.raises(ValueError, match="unknown channel"):
+            linked_customer(session, "fax", "1")

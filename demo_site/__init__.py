@@ -1,0 +1,1 @@
+"""The demo store's web site: the web chat page, playing the store's backend that signs identity."""
