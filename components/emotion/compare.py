@@ -22,11 +22,16 @@ from transformers import HfArgumentParser
 
 from components.emotion.baseline import train_baseline
 from components.emotion.calibration import Calibration, expected_calibration_error, fit_temperature
-from components.emotion.data import DATA_DIR, Example, read_split
+from components.emotion.data import DATA_DIR, Example, data_fingerprint, read_split
 from components.emotion.labels import LABEL2ID, LABELS, NEGATIVE
 from components.emotion.metrics import classification_metrics
 from components.emotion.realtext import load_realtext, skipped_message
 from components.emotion.train import TrainingOptions, predict_logits, train
+
+DEFAULT_CANDIDATES: dict[str, dict] = {
+    "Fine-tune (today's recipe)": {},
+    "Fine-tune, regularised": {"hidden_dropout": 0.2, "attention_dropout": 0.2, "label_smoothing": 0.15, "learning_rate": 6e-5},
+}
 
 
 @dataclass
@@ -35,8 +40,9 @@ class CompareOptions:
 
     output_dir: str = field(default="models/compare", metadata={"help": "Where candidate models and the table go."})
     data_dir: str = field(default=str(DATA_DIR), metadata={"help": "Directory with train.csv, dev.csv, test.csv."})
-    regularised: str = field(default='{"hidden_dropout": 0.2, "attention_dropout": 0.2, "label_smoothing": 0.15, "learning_rate": 6e-5}',
-                             metadata={"help": "JSON overrides of TrainingOptions for the regularised fine-tune."})
+    candidates: str = field(default=json.dumps(DEFAULT_CANDIDATES),
+                            metadata={"help": "JSON {name: TrainingOptions overrides} of the fine-tunes to compare."})
+    reuse: str = field(default="{}", metadata={"help": "JSON {name: model dir}: fine-tuned directories to score without training (e.g. models/emotion)."})
     skip_finetunes: bool = field(default=False, metadata={"help": "Only the TF-IDF and frozen-embedding candidates (minutes, not tens)."})
     seed: int = field(default=42, metadata={"help": "Seed of every candidate."})
 
@@ -87,6 +93,15 @@ def score(name: str, dev_logits: np.ndarray, sets: dict[str, tuple[list[str], np
     return row
 
 
+def cached_metrics(target: Path, run: TrainingOptions) -> dict | None:
+    """metrics.json of an earlier run with the same data and options in ``target`` (no retraining), else None."""
+    stamp = target / "training_fingerprint.json"
+    if stamp.exists() and json.loads(stamp.read_text()) == {"data": data_fingerprint(Path(run.data_dir)), "options": run.fingerprint()}:
+        print(f"reusing {target} (same data and options)")
+        return json.loads((target / "metrics.json").read_text())
+    return None
+
+
 def log_probs(probs: np.ndarray) -> np.ndarray:
     return np.log(np.clip(probs, 1e-9, 1.0))
 
@@ -128,17 +143,23 @@ def main() -> None:
     if not options.skip_finetunes:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        candidates = {"Fine-tune (today's recipe)": {}, "Fine-tune, regularised": json.loads(options.regularised)}
-        for name, overrides in candidates.items():
-            target = out / name.split(" (")[0].replace(",", "").replace(" ", "_").lower()
-            run = TrainingOptions(output_dir=str(target), data_dir=str(data_dir), seed=options.seed, export_onnx=False,
-                                  **overrides)
-            metrics = train(run)
+        candidates = json.loads(options.candidates)
+        reused = {name: Path(path) for name, path in json.loads(options.reuse).items()}
+        for name in [*reused, *candidates]:
+            if name in reused:
+                target = reused[name]
+                metrics = json.loads((target / "metrics.json").read_text())
+                run = TrainingOptions(**{k: v for k, v in metrics["options"].items() if k in TrainingOptions.__dataclass_fields__})
+            else:
+                target = out / "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_")
+                run = TrainingOptions(output_dir=str(target), data_dir=str(data_dir), seed=options.seed, export_onnx=False,
+                                      tfidf_weight=0.0, **candidates[name])
+                metrics = cached_metrics(target, run) or train(run)
             tokenizer = AutoTokenizer.from_pretrained(target)
             model = AutoModelForSequenceClassification.from_pretrained(target)
             logits[name] = {k: predict_logits(model, tokenizer, v, run.max_length) for k, v in texts.items()}
             minutes[name] = metrics["train_minutes"]
-        for name in candidates:
+        for name in [*reused, *candidates]:
             for partner in ("TF-IDF + LogReg", "Frozen MiniLM + LogReg"):
                 blend = {}
                 for k in texts:

@@ -1,7 +1,8 @@
 """Batched emotion inference: calibrated probabilities, valence, explanations, long messages.
 
-Serving runs the ONNX Runtime int8 graph (``model.int8.onnx``, written by ``make train``);
-``torch`` and ``torch-int8`` remain for comparison (``bench/emotion_latency.py``).
+Serving runs the ONNX Runtime int8 graph (``model.int8.onnx``, written by ``make train``),
+averaged with the TF-IDF model when the directory has one (``ensemble.py``); ``torch`` and
+``torch-int8`` remain for comparison (``bench/emotion_latency.py``).
 
 Messages up to ``long_message_tokens`` tokens are scored whole: the model was trained on
 messages of that length, several sentences included, and overriding it sentence by sentence
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from components.emotion.calibration import Calibration
+from components.emotion.ensemble import TfidfEnsemble
 from components.emotion.explain import occlusion_explanation
 from components.emotion.labels import LABELS, NEGATIVE, polarity, valence
 from components.emotion.onnx_export import CALIBRATION_FILE, INPUT_NAMES, ONNX_FP32, ONNX_INT8
@@ -153,6 +155,7 @@ class EmotionPredictor:
             self._logits = _OnnxLogits(model_dir / (ONNX_INT8 if backend == "onnx-int8" else ONNX_FP32), num_threads)
         else:
             self._logits = _TorchLogits(model_dir, backend == "torch-int8", num_threads)
+        self.ensemble = TfidfEnsemble.load(model_dir)
         self.calibration = Calibration.load(model_dir / CALIBRATION_FILE).with_deployment_prior(deployment_prior)
         self.max_length = max_length
         self.confidence_threshold = confidence_threshold
@@ -161,7 +164,12 @@ class EmotionPredictor:
         self.explain = explain
 
     def logits(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Raw logits, shape ``(len(texts), 7)``, float32, texts truncated to ``max_length``."""
+        """Serving logits ``(len(texts), 7)``: the encoder's, combined with TF-IDF when the model has an ensemble."""
+        encoder = self.encoder_logits(texts, batch_size)
+        return self.ensemble.combine(encoder, texts) if self.ensemble is not None else encoder
+
+    def encoder_logits(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """The encoder's raw logits, shape ``(len(texts), 7)``, float32, texts truncated to ``max_length``."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
         result = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
         for start in range(0, len(order), batch_size):

@@ -24,8 +24,10 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, HfArgumentParser, get_linear_schedule_with_warmup
 
 from components.emotion.base_model import base_model_dir
+from components.emotion.baseline import train_baseline
 from components.emotion.calibration import Calibration, expected_calibration_error, fit_temperature, nll, softmax
 from components.emotion.data import DATA_DIR, Example, data_fingerprint, read_split
+from components.emotion.ensemble import EnsembleWeights, TfidfEnsemble
 from components.emotion.labels import LABEL2ID, LABELS
 from components.emotion.metrics import classification_metrics
 from components.emotion.onnx_export import CALIBRATION_FILE, export_onnx
@@ -49,8 +51,10 @@ class TrainingOptions:
     hidden_dropout: float = field(default=0.1, metadata={"help": "Dropout on hidden states and the classifier input (BERT default 0.1)."})
     attention_dropout: float = field(default=0.1, metadata={"help": "Dropout on attention probabilities (BERT default 0.1)."})
     rdrop_alpha: float = field(default=0.0, metadata={"help": "R-Drop weight: symmetric KL between two dropout passes (0 = off; doubles the cost of a step)."})
+    tfidf_weight: float = field(default=0.5, metadata={"help": "Weight of TF-IDF + logistic regression in the serving ensemble (0 = encoder only)."})
     export_onnx: bool = field(default=True, metadata={"help": "Also write model.onnx and its int8 version (components/emotion/onnx_export.py)."})
     freeze_embeddings: bool = field(default=True, metadata={"help": "Keep the pretrained word embeddings fixed (faster, generalises to unseen words)."})
+    freeze_layers: int = field(default=0, metadata={"help": "Keep the lowest N encoder layers fixed (less drift from the pretrained sentence model)."})
     class_weighting: bool = field(default=True, metadata={"help": "Weight the loss by inverse class frequency."})
     patience: int = field(default=2, metadata={"help": "Epochs without dev macro-F1 gain before stopping."})
     max_minutes: float = field(default=25.0, metadata={"help": "Guard: stop after the epoch that passes this budget (results then depend on machine speed)."})
@@ -154,6 +158,8 @@ def train(options: TrainingOptions) -> dict:
     )
     if options.freeze_embeddings:
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    for layer in model.bert.encoder.layer[: options.freeze_layers]:
+        layer.requires_grad_(False)
     loss_fn = torch.nn.CrossEntropyLoss(
         weight=class_weights(train_set) if options.class_weighting else None, label_smoothing=options.label_smoothing
     )
@@ -203,9 +209,15 @@ def train(options: TrainingOptions) -> dict:
     model.load_state_dict(best_state)
 
     dev_gold = np.array([LABEL2ID[e.label] for e in dev_set])
-    dev_logits = predict_logits(model, tokenizer, [e.text for e in dev_set], options.max_length)
+    dev_texts, test_texts = [e.text for e in dev_set], [e.text for e in test_set]
+    dev_logits = predict_logits(model, tokenizer, dev_texts, options.max_length)
+    test_logits = predict_logits(model, tokenizer, test_texts, options.max_length)
+    ensemble = None
+    if options.tfidf_weight > 0:
+        ensemble = build_ensemble(train_set, dev_texts, dev_logits, dev_gold, options)
+        dev_logits, test_logits = ensemble.combine(dev_logits, dev_texts), ensemble.combine(test_logits, test_texts)
     calibration, calibration_report = fit_calibration(dev_logits, dev_gold, train_set, options.class_weighting)
-    test_pred = predict_labels(model, tokenizer, test_set, options.max_length)
+    test_pred = [LABELS[i] for i in test_logits.argmax(-1)]
     metrics = {
         "calibration": calibration_report,
         "best_epoch": best_epoch,
@@ -217,7 +229,19 @@ def train(options: TrainingOptions) -> dict:
         "options": dataclasses.asdict(options),
     }
     save(model, tokenizer, options, metrics, calibration, [e.label for e in test_set], test_pred)
+    if ensemble is not None:
+        ensemble.save(Path(options.output_dir))
     return metrics
+
+
+def build_ensemble(train_set: list[Example], dev_texts: list[str], dev_logits: np.ndarray, dev_gold: np.ndarray,
+                   options: TrainingOptions) -> TfidfEnsemble:
+    """TF-IDF + logistic regression on the same train split, each half temperature-scaled on dev."""
+    pipeline = train_baseline(train_set, seed=options.seed)
+    ensemble = TfidfEnsemble(pipeline, EnsembleWeights(options.tfidf_weight, 1.0, 1.0))
+    weights = EnsembleWeights(options.tfidf_weight, fit_temperature(dev_logits, dev_gold),
+                              fit_temperature(ensemble.tfidf_logits(dev_texts), dev_gold))
+    return TfidfEnsemble(pipeline, weights)
 
 
 def save(model, tokenizer, options: TrainingOptions, metrics: dict, calibration: Calibration,
