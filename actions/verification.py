@@ -1,6 +1,7 @@
 """Order number + email check for shoppers the channel does not identify.
 
-A failed check never says which part was wrong, nor whether the order exists.
+A failed check never says which part was wrong, nor whether the order exists. Failures also count
+per order number and per customer across conversations (``actions/store/enumeration.py``).
 After MAX_VERIFICATION_ATTEMPTS failures the form stops asking (the slots are left
 filled so the form ends) and ``verification_locked`` makes the next action offer a person.
 """
@@ -17,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import intent_name
 from actions.store.db import session_scope
+from actions.store.enumeration import is_backed_off, record_target_failure
 from actions.store.identity import (
     MAX_VERIFICATION_ATTEMPTS,
     is_locked_out,
@@ -74,10 +76,12 @@ class ValidateVerificationForm(FormValidationAction):
         with session_scope() as session:
             if is_locked_out(session, tracker.sender_id):
                 return {**filled, "verification_locked": True}  # no more guesses, not even right ones
-            customer = verify_order_email(session, number, email)
+            # An order or customer under back-off fails like a wrong guess: the reply never says which.
+            customer = None if is_backed_off(session, number, email) else verify_order_email(session, number, email)
             if customer:
                 dispatcher.utter_message(response="utter_verified")
                 return {**filled, "customer_id": customer, "identified": True}
+            record_target_failure(session, number, email)
             failures = record_failed_attempt(session, tracker.sender_id)
         if failures >= MAX_VERIFICATION_ATTEMPTS:
             return {**filled, "verification_locked": True}

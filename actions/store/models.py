@@ -186,6 +186,24 @@ class VerificationFailure(Base):
     last_failure_at = Column(DateTime, nullable=False, default=utcnow)
 
 
+class VerificationTarget(Base):
+    """Failed checks against one order number or one customer, across every conversation.
+
+    Opening a new conversation resets the per-conversation count, not this one: guessing at an
+    order (or at a customer's email) from many conversations meets a growing back-off.
+    """
+
+    __tablename__ = "verification_targets"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_verification_targets_kind_key"),)
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(16), nullable=False)  # "order" or "customer"
+    key = Column(String(64), nullable=False)  # order number, or customer id
+    failures = Column(Integer, nullable=False, default=0)
+    last_failure_at = Column(DateTime, nullable=False, default=utcnow)
+    locked_until = Column(DateTime, nullable=True)
+
+
 class LinkedAccount(Base):
     """A chat-platform user (Slack user id, Telegram chat id) the store has linked to a customer."""
 

@@ -28,6 +28,7 @@ from components.emotion.metrics import classification_metrics
 from components.emotion.realtext import load_realtext, skipped_message
 from components.emotion.train import TrainingOptions, predict_logits, train
 
+CONFIDENCE_THRESHOLD = 0.5  # EmotionClassifier's default confidence_threshold
 DEFAULT_CANDIDATES: dict[str, dict] = {
     "Fine-tune (today's recipe)": {},
     "Fine-tune, regularised": {"hidden_dropout": 0.2, "attention_dropout": 0.2, "label_smoothing": 0.15, "learning_rate": 6e-5},
@@ -47,10 +48,14 @@ class CompareOptions:
     seed: int = field(default=42, metadata={"help": "Seed of every candidate."})
 
 
-def false_alarm_rate(gold: list[str], predicted: list[str]) -> float:
-    """Share of gold-neutral messages read as negative (angry, frustrated or anxious)."""
-    neutral = [p for g, p in zip(gold, predicted) if g == "neutral"]
-    return sum(p in NEGATIVE for p in neutral) / len(neutral) if neutral else 0.0
+def false_alarm_rate(gold: list[str], predicted: list[str], confident: list[bool] | None = None) -> float:
+    """Share of gold-neutral messages read as negative (angry, frustrated or anxious).
+
+    With ``confident``, only confident negative readings count: those are the ones the dialogue acts on.
+    """
+    confident = confident if confident is not None else [True] * len(gold)
+    neutral = [(p, c) for g, p, c in zip(gold, predicted, confident) if g == "neutral"]
+    return sum(p in NEGATIVE and c for p, c in neutral) / len(neutral) if neutral else 0.0
 
 
 def frozen_embeddings(texts: list[str], batch_size: int = 64) -> np.ndarray:
@@ -84,10 +89,13 @@ def score(name: str, dev_logits: np.ndarray, sets: dict[str, tuple[list[str], np
     row["dev_ece"] = round(expected_calibration_error(dev_raw, dev_gold), 4)
     for set_name, (gold, logits) in sets.items():
         for suffix, use_prior in (("", True), ("_noprior", False)):
-            predicted = [LABELS[i] for i in calibration.probabilities(logits, use_prior).argmax(1)]
+            probs = calibration.probabilities(logits, use_prior)
+            predicted = [LABELS[i] for i in probs.argmax(1)]
             metrics = classification_metrics(gold, predicted)
             row[f"{set_name}_macro_f1{suffix}"] = round(metrics["macro_f1"], 4)
             row[f"{set_name}_false_alarm{suffix}"] = round(false_alarm_rate(gold, predicted), 4)
+            confident = list(probs.max(1) >= CONFIDENCE_THRESHOLD)
+            row[f"{set_name}_confident_false_alarm{suffix}"] = round(false_alarm_rate(gold, predicted, confident), 4)
             if not suffix:
                 row[f"{set_name}_per_class_f1"] = {k: round(v["f1"], 3) for k, v in metrics["per_class"].items()}
     return row
@@ -180,15 +188,16 @@ def format_table(rows: list[dict], with_real: bool) -> str:
     head = "| model | test macro-F1 | test false alarms |"
     rule = "|---|---|---|"
     if with_real:
-        head += " real macro-F1 | real false alarms |"
-        rule += "---|---|"
+        head += " real macro-F1 | real false alarms | real confident false alarms |"
+        rule += "---|---|---|"
     head += " dev ECE | T | train min |"
     rule += "---|---|---|"
     lines = [head, rule]
     for r in rows:
         line = f"| {r['model']} | {r['test_macro_f1']:.4f} ({r['test_macro_f1_noprior']:.4f}) | {r['test_false_alarm']:.1%} |"
         if with_real:
-            line += f" {r['real_macro_f1']:.4f} ({r['real_macro_f1_noprior']:.4f}) | {r['real_false_alarm']:.1%} ({r['real_false_alarm_noprior']:.1%}) |"
+            line += (f" {r['real_macro_f1']:.4f} ({r['real_macro_f1_noprior']:.4f}) | {r['real_false_alarm']:.1%} ({r['real_false_alarm_noprior']:.1%}) |"
+                     f" {r['real_confident_false_alarm']:.1%} |")
         line += f" {r['dev_ece']:.4f} | {r['temperature']:.2f} | {r['train_minutes']:.1f} |"
         lines.append(line)
     return "\n".join(lines)

@@ -42,11 +42,15 @@ def evaluate(model_dir: Path, data_dir: Path = DATA_DIR, split: str = "test",
     for set_name, examples in evaluation_sets(data_dir, split).items():
         texts, gold = [e.text for e in examples], [e.label for e in examples]
         predicted = {BASELINE: list(baseline.predict(texts))}
+        confident = {BASELINE: [True] * len(texts)}
         for backend, predictor in predictors.items():
-            predicted[f"MiniLM {backend}"] = [r.label for r in predictor.predict(texts)]
+            readings = predictor.predict(texts)
+            predicted[f"MiniLM {backend}"] = [r.label for r in readings]
+            confident[f"MiniLM {backend}"] = [r.confident for r in readings]
         results[set_name] = {}
         for name, labels in predicted.items():
-            results[set_name][name] = {**classification_metrics(gold, labels), "false_alarm": false_alarm_rate(gold, labels)}
+            results[set_name][name] = {**classification_metrics(gold, labels), "false_alarm": false_alarm_rate(gold, labels),
+                                       "confident_false_alarm": false_alarm_rate(gold, labels, confident[name])}
         serving = f"MiniLM {backends[0]}"
         write_confusion_matrix(gold, predicted[serving], model_dir / f"confusion_matrix_{set_name}.png",
                                title=f"{serving}, {set_name} ({len(gold)} messages)")
@@ -65,6 +69,8 @@ def main() -> None:
         print(f"\n== {set_name}: {sum(c['support'] for c in rows[BASELINE]['per_class'].values())} messages\n")
         print(format_side_by_side(rows))
         print("false alarms (neutral read as negative): " + ", ".join(f"{k} {v['false_alarm']:.1%}" for k, v in rows.items()))
+        print("confident false alarms (what the dialogue acts on): "
+              + ", ".join(f"{k} {v['confident_false_alarm']:.1%}" for k, v in rows.items() if k != BASELINE))
         gain = rows["MiniLM onnx-int8"]["macro_f1"] - rows[BASELINE]["macro_f1"]
         print(f"serving (onnx-int8) minus baseline macro-F1: {gain:+.4f}")
     calibration = json.loads((args.model_dir / "metrics.json").read_text()).get("calibration", {})

@@ -50,8 +50,10 @@ def test_unverified_shopper_is_verified_before_any_order_detail(assistant: Assis
 def test_unverified_shopper_learns_nothing_about_someone_elses_order(assistant: Assistant) -> None:
     s = sender()
     replies = [assistant.say(s, "I want the status of order 100240")]
-    for _ in range(3):
-        replies.append(assistant.say(s, "alice@example.com"))
+    # Another customer's real email first, then made-up ones (other tests still verify Alice on this
+    # shared database, and failures against her record count across conversations).
+    for email in ("alice@example.com", "mallory@example.com", "eve@example.com"):
+        replies.append(assistant.say(s, email))
         replies.append(assistant.say(s, "100240"))
     everything = "\n".join(replies)
     for secret in ("FedEx", "FX771200458193", "Trail Running Shoes", "delivered", "Bob", "Denver"):

@@ -75,3 +75,18 @@ def test_action_server_listens_on_loopback_only(assistant: Assistant) -> None:
         with socket.socket() as s:
             s.settimeout(2)
             assert s.connect_ex((address, port)) != 0, f"action server reachable on {address}:{port}"
+
+
+def test_guessing_across_conversations_meets_the_same_reply_and_a_back_off(assistant: Assistant) -> None:
+    """Carla's order 100250 guessed from three fresh conversations: the fourth, with the right email, is refused too."""
+    replies = []
+    for guess in ("guess1@example.com", "guess2@example.com", "guess3@example.com"):
+        s = sender()
+        assistant.say(s, "what's the status of order 100250?")
+        replies.append(assistant.say(s, guess))
+    s = sender()
+    assistant.say(s, "what's the status of order 100250?")
+    right = assistant.say(s, "carla@example.com")
+    assert "couldn't verify" in right.lower() and "refund" not in right.lower()
+    assert all("couldn't verify" in r.lower() for r in replies)
+    assert len({r.split("\n")[0] for r in [*replies, right]}) == 1  # the same words whatever was wrong

@@ -24,7 +24,7 @@ from actions.store.seed.population import Population, generate_population
 DEFAULT_SEED = 20261122
 # Insertion order respects foreign keys; deletion goes the other way.
 TABLES = (m.Customer, m.Product, m.Order, m.OrderItem, m.Shipment, m.ReturnRequest, m.Interaction)
-RUNTIME_TABLES = (m.Ticket, m.CsatRating, m.VerificationFailure, m.LinkedAccount)
+RUNTIME_TABLES = (m.Ticket, m.CsatRating, m.VerificationFailure, m.VerificationTarget, m.LinkedAccount)
 
 
 def build_rows(today: dt.date, seed: int = DEFAULT_SEED, n_customers: int = 1200) -> dict[type, list[dict]]:
