@@ -3,7 +3,8 @@
 Pure functions over the stdlib ``email`` package (no I/O), used by ``channels.email_gateway``:
 - :func:`read_mail` parses raw bytes into an :class:`IncomingMail` or raises :class:`BadMail`;
 - the body is the text/plain part (HTML converted when there is none), decoded with a charset
-  fallback for undeclared and mis-declared charsets, then stripped of quoted history and signatures;
+  fallback for undeclared and mis-declared charsets, then stripped of quoted history, signatures
+  and the opening/closing formulas ("Hi,", "Thanks,\nAlice") that drown a short request in NLU;
 - the thread key comes from the root Message-ID (first of References, else In-Reply-To, else the
   mail's own Message-ID); our replies carry it in their Message-ID so clients that send only
   In-Reply-To stay in the thread.
@@ -284,7 +285,38 @@ def strip_quoted_history(text: str) -> str:
             break
         kept.append(line.rstrip())
         i += 1
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept).strip())
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept).strip())
+    return strip_salutations(text)
+
+
+GREETING_RE = re.compile(r"^(hi|hello|hey|dear|good (morning|afternoon|evening)|hallo|bonjour|hola)\b[^,!.?\n]{0,40}[,!:]\s*", re.IGNORECASE)
+CLOSING_RE = re.compile(
+    r"^(thanks|thank you|many thanks|thanks (a lot|so much|in advance|again)|thank you (so much|in advance|again)|cheers|best|best wishes|"
+    r"(best|kind|warm|many)? ?regards|sincerely|yours( sincerely| truly)?|all the best|cordialement|merci( beaucoup)?|"
+    r"(viele )?gr(ü|ue)(ß|ss)e|mit freundlichen gr(ü|ue)(ß|ss)en|saludos)\s*[,.!]*$",
+    re.IGNORECASE,
+)
+
+TRAILING_THANKS_RE = re.compile(r"(?<=[.?!])[ \t]+(thanks|thank you|many thanks|cheers|regards)\b[^.?!\n]{0,30}[.!]*\s*$", re.IGNORECASE)
+
+
+def strip_salutations(text: str) -> str:
+    """Without an opening "Hi," and a closing "Thanks,\nAlice": formulas that outweigh a short request in NLU.
+
+    Never strips a mail down to nothing: a reply that is only "Thanks!" still says thanks.
+    """
+    opened = GREETING_RE.sub("", text, count=1).lstrip()
+    text = opened or text
+    text = TRAILING_THANKS_RE.sub("", text) or text  # "... order 100234? Thanks Alice"
+    lines = text.split("\n")
+    for i in range(len(lines) - 1, max(-1, len(lines) - 5), -1):
+        if CLOSING_RE.match(lines[i].strip()):
+            signature = [line for line in lines[i + 1 :] if line.strip()]
+            if len(signature) <= 3 and all(len(line.split()) <= 6 and "?" not in line for line in signature):
+                before = "\n".join(lines[:i]).strip()
+                return before or text
+            break
+    return text
 
 
 def _attribution_span(lines: list[str], i: int) -> int:

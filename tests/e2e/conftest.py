@@ -118,7 +118,7 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None, wi
             cwd=PROJECT_ROOT, env=env, stdout=logs["site"].open("w"), stderr=subprocess.STDOUT))
     try:
         wait_until(f"http://127.0.0.1:{actions_port}/health", processes[0], logs["actions"])
-        wait_until(f"http://127.0.0.1:{rasa_port}/status", processes[1], logs["rasa"])
+        wait_until(f"http://127.0.0.1:{rasa_port}/status?token={SECRETS['RASA_AUTH_TOKEN']}", processes[1], logs["rasa"])
         if with_site:
             wait_until(f"http://127.0.0.1:{site_port}/health", processes[2], logs["site"])
         yield Assistant(f"http://127.0.0.1:{rasa_port}", database_url, f"http://127.0.0.1:{actions_port}",
