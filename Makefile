@@ -99,7 +99,13 @@ actions: seed $(RECOMMENDER_MODEL) $(SECRETS)  ## run the action server alone (1
 run: train seed webchat-optional $(SECRETS)  ## action server, Rasa server (REST, socket.io, HTTP API with a token) and the site; Ctrl-C stops all
 	@$(PY) -m services.action_server --port $(ACTIONS_PORT) & actions_pid=$$!; \
 	$(PY) -m demo_site.app --port $(SITE_PORT) --rasa-url http://localhost:$(RASA_PORT) & site_pid=$$!; \
-	trap 'kill $$actions_pid $$site_pid 2>/dev/null; wait $$actions_pid $$site_pid 2>/dev/null' EXIT INT TERM; \
+	email_pid=; \
+	if [ -n "$(EMAIL_LISTEN_PORT)" ] && [ -n "$(EMAIL_SMTP_HOST)" ]; then \
+	    EMAIL_LISTEN_PORT="$(EMAIL_LISTEN_PORT)" EMAIL_SMTP_HOST="$(EMAIL_SMTP_HOST)" RASA_URL="$${RASA_URL:-http://127.0.0.1:$(RASA_PORT)}" \
+	        $(PY) -m channels.email_gateway & email_pid=$$!; \
+	    echo "Email gateway on 127.0.0.1:$(EMAIL_LISTEN_PORT) (replies via $(EMAIL_SMTP_HOST)); see docs/email.md"; \
+	fi; \
+	trap 'kill $$actions_pid $$site_pid $$email_pid 2>/dev/null; wait $$actions_pid $$site_pid $$email_pid 2>/dev/null' EXIT INT TERM; \
 	echo "Assistant on http://localhost:$(RASA_PORT) (REST: /webhooks/rest/webhook); web chat on $(SITE_ORIGIN)/ (as a demo customer: $(SITE_ORIGIN)/?customer=C-1001)"; \
 	echo "HTTP API token (from the environment or $(SECRETS)): $(RASA_AUTH_TOKEN)"; \
 	$(PY) -m channels.enabled $(RUNTIME_DIR)/credentials.yml; \

@@ -290,31 +290,32 @@ def strip_quoted_history(text: str) -> str:
 
 
 GREETING_RE = re.compile(r"^(hi|hello|hey|dear|good (morning|afternoon|evening)|hallo|bonjour|hola)\b[^,!.?\n]{0,40}[,!:]\s*", re.IGNORECASE)
-CLOSING_RE = re.compile(
-    r"^(thanks|thank you|many thanks|thanks (a lot|so much|in advance|again)|thank you (so much|in advance|again)|cheers|best|best wishes|"
-    r"(best|kind|warm|many)? ?regards|sincerely|yours( sincerely| truly)?|all the best|cordialement|merci( beaucoup)?|"
+REGARDS_RE = re.compile(
+    r"^((best|kind|warm|many)? ?regards|best|best wishes|cheers|sincerely|yours( sincerely| truly)?|all the best|cordialement|"
     r"(viele )?gr(ü|ue)(ß|ss)e|mit freundlichen gr(ü|ue)(ß|ss)en|saludos)\s*[,.!]*$",
     re.IGNORECASE,
 )
-
-TRAILING_THANKS_RE = re.compile(r"(?<=[.?!])[ \t]+(thanks|thank you|many thanks|cheers|regards)\b[^.?!\n]{0,30}[.!]*\s*$", re.IGNORECASE)
+THANKS = r"(thanks|thank you|many thanks|merci)( (a lot|so much|in advance|again|beaucoup))?"
+THANKS_LINE_RE = re.compile(rf"^{THANKS}\s*[,.!]*$", re.IGNORECASE)
+THANKS_AFTER_QUESTION_RE = re.compile(rf"(?<=\?)[ \t]+{THANKS}(,? [A-Z][\w.-]*)?\s*[.!]*\s*$", re.IGNORECASE)
 
 
 def strip_salutations(text: str) -> str:
     """Without an opening "Hi," and a closing "Thanks,\nAlice": formulas that outweigh a short request in NLU.
 
-    Never strips a mail down to nothing: a reply that is only "Thanks!" still says thanks.
+    Thanks count as a formula only as a sign-off ("Thanks," or after a question); "It came fast.
+    Thank you so much!" keeps its thanks for the emotion classifier. Never strips a mail down to
+    nothing: a reply that is only "Thanks!" still says thanks.
     """
-    opened = GREETING_RE.sub("", text, count=1).lstrip()
-    text = opened or text
-    text = TRAILING_THANKS_RE.sub("", text) or text  # "... order 100234? Thanks Alice"
+    text = GREETING_RE.sub("", text, count=1).lstrip() or text
+    text = THANKS_AFTER_QUESTION_RE.sub("", text) or text  # "where is my order 100234? Thanks Alice"
     lines = text.split("\n")
     for i in range(len(lines) - 1, max(-1, len(lines) - 5), -1):
-        if CLOSING_RE.match(lines[i].strip()):
-            signature = [line for line in lines[i + 1 :] if line.strip()]
-            if len(signature) <= 3 and all(len(line.split()) <= 6 and "?" not in line for line in signature):
-                before = "\n".join(lines[:i]).strip()
-                return before or text
+        line, before = lines[i].strip(), "\n".join(lines[:i]).strip()
+        if REGARDS_RE.match(line) or (THANKS_LINE_RE.match(line) and (line.endswith(",") or before.endswith("?"))):
+            signature = [rest for rest in lines[i + 1 :] if rest.strip()]
+            if before and len(signature) <= 3 and all(len(rest.split()) <= 6 and "?" not in rest for rest in signature):
+                return before
             break
     return text
 

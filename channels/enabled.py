@@ -2,7 +2,7 @@
 
     python -m channels.enabled runtime/credentials.yml
 
-Slack, Telegram and email need secrets that must never sit in the repository, so their blocks are
+Slack and Telegram need secrets that must never sit in the repository, so their blocks are
 added only when every variable they need is set (``CHANNELS`` below). ``make run`` writes the result
 into the git-ignored runtime directory and passes it to ``rasa run --credentials``.
 """

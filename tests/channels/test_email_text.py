@@ -73,7 +73,7 @@ GMAIL_REPLY = raw(
 
 def test_gmail_reply_gives_only_the_new_text_from_the_plain_part() -> None:
     mail = read_mail(GMAIL_REPLY)
-    assert mail.text == "Hi, where is my order 100234? It\u2019s been a week and I haven\u2019t heard anything.\n\nThanks,\nAlice"
+    assert mail.text == "where is my order 100234? It\u2019s been a week and I haven\u2019t heard anything."
     assert (mail.sender, mail.sender_name) == ("alice.chen@example.com", "Alice Chen")
     assert mail.message_id == "<CAF=kq9xR2@mail.gmail.com>"
     assert mail.subject == "Re: Your order 100234"
@@ -82,7 +82,7 @@ def test_gmail_reply_gives_only_the_new_text_from_the_plain_part() -> None:
 
 def test_html_only_mail_is_read_as_text_without_styles_or_the_quoted_reply() -> None:
     html = ('<html><head><style>p {color: red}</style><title>x</title></head><body>'
-            '<p>Hello,</p><p>Can I change the delivery address for order&nbsp;100235?<br>'
+            '<p>About my order:</p><p>Can I change the delivery address for order&nbsp;100235?<br>'
             "The new one is 12 Rue de l&#8217;\u00c9glise, Lyon &amp; it's urgent.</p>"
             '<div class="gmail_quote"><div dir="ltr" class="gmail_attr">Il giorno lun 16 nov 2026 alle 09:12 Harbor &amp; Pine ha scritto:<br></div>'
             "<blockquote>Your order 100235 has been placed.</blockquote></div>"
@@ -90,7 +90,7 @@ def test_html_only_mail_is_read_as_text_without_styles_or_the_quoted_reply() -> 
     message = raw(*HEADERS, "Subject: Address", "Message-ID: <html-1@mail.example>", "MIME-Version: 1.0",
                   "Content-Type: text/html; charset=windows-1252", "Content-Transfer-Encoding: 8bit", "", html.encode("cp1252"))
     mail = read_mail(message)
-    assert mail.text == ("Hello,\n\nCan I change the delivery address for order 100235?\n"
+    assert mail.text == ("About my order:\n\nCan I change the delivery address for order 100235?\n"
                          "The new one is 12 Rue de l\u2019\u00c9glise, Lyon & it's urgent.")
 
 
@@ -146,6 +146,23 @@ def test_wrapped_attribution_and_inline_quotes() -> None:
 def test_signature_variants_are_dropped() -> None:
     for signature in ("-- \nBob Martin\n+1 555 0100", "--\nBob", "Get Outlook for iOS", "Sent from my Galaxy", "Sent from Mail for Windows"):
         assert strip_quoted_history(f"Where is order 100241?\n\n{signature}") == "Where is order 100241?"
+
+
+@pytest.mark.parametrize(("text", "request_only"), [
+    ("Hi,\n\nwhere is my order 100234?\n\nThanks\nAlice", "where is my order 100234?"),
+    ("Hi, where is my order 100234? Thanks Alice", "where is my order 100234?"),
+    ("Hello Harbor & Pine team,\n\nWhen will order 100240 arrive?\n\nKind regards,\nBob Martin", "When will order 100240 arrive?"),
+    ("Dear Sir or Madam:\nplease cancel order 100235.\nBest,\nAlice", "please cancel order 100235."),
+    ("It came fast.\n\nThanks,\nAlice", "It came fast."),
+])
+def test_greetings_and_sign_offs_are_dropped(text: str, request_only: str) -> None:
+    assert strip_quoted_history(text) == request_only
+
+
+@pytest.mark.parametrize("text", ["Thanks!", "Hi", "Best", "It came fast. Thank you so much!", "My order arrived. Thanks, it is perfect!",
+                                  "It came so fast.\n\nThank you so much!"])
+def test_thanks_that_mean_something_and_one_word_mails_are_kept(text: str) -> None:
+    assert strip_quoted_history(text) == text
 
 
 def test_text_that_only_mentions_quotes_is_kept() -> None:

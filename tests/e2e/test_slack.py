@@ -52,9 +52,18 @@ class SlackRun:
     slack: SlackEvents
     channel: SlackInput  # built from the same credentials: computes the conversation ids Rasa sees
 
-    def user_texts(self, user: str, channel: str) -> list[str]:
-        tracker = self.assistant.tracker(self.channel.conversation_id(user, channel))
-        return [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    def tracker(self, user: str, channel: str, user_messages: int) -> dict:
+        """The conversation's tracker once it holds ``user_messages`` user messages (Rasa saves it after posting the replies)."""
+        deadline = time.monotonic() + 30
+        while True:
+            tracker = self.assistant.tracker(self.channel.conversation_id(user, channel))
+            if sum(e["event"] == "user" for e in tracker["events"]) >= user_messages or time.monotonic() > deadline:
+                return tracker
+            time.sleep(0.2)
+
+    def user_texts(self, user: str, channel: str, expected: int) -> list[str]:
+        """The texts of the conversation's user messages, once there are ``expected`` of them (or after 30 s)."""
+        return [e["text"] for e in self.tracker(user, channel, expected)["events"] if e["event"] == "user"]
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +107,7 @@ def test_a_linked_user_sees_their_order_in_a_direct_message(run: SlackRun) -> No
     assert "UPS" in "\n".join(p.text for p in posts)
     assert all(p.thread_ts is None for p in posts), "a top-level message is answered at top level"
     assert posts[0].received_at > acked_at, "the reply was posted before Slack got its acknowledgement"
-    tracker = run.assistant.tracker(run.channel.conversation_id(user, channel))
+    tracker = run.tracker(user, channel, 1)
     assert tracker["slots"]["customer_id"] == "C-1001" and tracker["slots"]["identified"] is True
     metadata = [e for e in tracker["events"] if e["event"] == "user"][-1]["metadata"]
     assert metadata["slack_user"] == user and metadata["customer_id"] == "C-1001"
@@ -112,7 +121,7 @@ def test_an_unlinked_user_verifies_with_order_number_and_email(run: SlackRun) ->
     # Slack turns a typed address into a mailto link.
     acknowledged(run, event_callback(direct_message(user, channel, "<mailto:alice@example.com|alice@example.com>")))
     run.api.wait_for_text(channel, ALICE_TRACKING)
-    assert run.user_texts(user, channel) == ["where is my order 100234?", "alice@example.com"]
+    assert run.user_texts(user, channel, 2) == ["where is my order 100234?", "alice@example.com"]
 
 
 def test_a_mention_in_a_channel_thread_is_answered_in_that_thread(run: SlackRun) -> None:
@@ -120,7 +129,7 @@ def test_a_mention_in_a_channel_thread_is_answered_in_that_thread(run: SlackRun)
     acknowledged(run, event_callback(app_mention(user, channel, "what's your return policy?", thread_ts=thread)))
     posts = run.api.wait_for_text(channel, RETURNS_ANSWER)
     assert {p.thread_ts for p in posts} == {thread}
-    assert run.user_texts(user, channel) == ["what's your return policy?"]
+    assert run.user_texts(user, channel, 1) == ["what's your return policy?"]
 
 
 def test_a_button_click_confirms_a_cancellation(run: SlackRun) -> None:
@@ -137,7 +146,7 @@ def test_a_button_click_confirms_a_cancellation(run: SlackRun) -> None:
     with session_scope(run.assistant.database_url) as session:
         order = session.execute(select(Order).where(Order.id == 100235)).scalar_one()
         assert (order.status, order.payment_status) == ("cancelled", "refunded")
-    assert run.user_texts(user, channel)[-1] == yes["value"]
+    assert run.user_texts(user, channel, 2)[-1] == yes["value"]
 
 
 def test_a_retry_is_never_answered_twice(run: SlackRun) -> None:
@@ -154,7 +163,7 @@ def test_a_retry_is_never_answered_twice(run: SlackRun) -> None:
     run.api.wait_for_text(channel, RETURNS_ANSWER, thread_ts=sentinel_thread)
     answered = "\n".join(p.text for p in run.api.posts(channel) if p.thread_ts == first_thread)
     assert answered.count(RETURNS_ANSWER) == 1, answered
-    assert run.user_texts(user, channel) == ["what's your return policy?"] * 2
+    assert run.user_texts(user, channel, 2) == ["what's your return policy?"] * 2
 
 
 def test_unsigned_forged_stale_and_malformed_requests_reach_nothing(run: SlackRun) -> None:
@@ -188,5 +197,5 @@ def test_unsigned_forged_stale_and_malformed_requests_reach_nothing(run: SlackRu
     acknowledged(run, event_callback(direct_message(user, channel, "what's your return policy?", thread_ts=sentinel_thread)))
     run.api.wait_for_text(channel, RETURNS_ANSWER, thread_ts=sentinel_thread)
     assert {p.thread_ts for p in run.api.posts(channel)} == {sentinel_thread}
-    assert run.user_texts(user, channel) == ["what's your return policy?"]
+    assert run.user_texts(user, channel, 1) == ["what's your return policy?"]
     assert run.api.rejected() == [], "the bot made Web API calls Slack would refuse"
