@@ -32,7 +32,7 @@ RASA_MODEL := models/assistant.tar.gz
 EMOTION_SPLITS := data/emotion/train.csv data/emotion/dev.csv data/emotion/test.csv
 
 .PHONY: help install seed reseed train emotion-data emotion-train emotion-eval emotion-compare recommender-train recommender-eval \
-        lookups run actions shell webchat webchat-optional test lint bench handback token identity-secret browser telegram-webhook clean
+        lookups run actions shell webchat webchat-optional test lint bench handback token identity-secret browser telegram-webhook interactive clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -118,6 +118,10 @@ shell: $(INSTALLED) $(SECRETS)  ## rasa shell on its own port, using the action 
 
 telegram-webhook: $(INSTALLED)  ## point Telegram's webhook at TELEGRAM_WEBHOOK_URL with TELEGRAM_SECRET_TOKEN (docs/telegram.md)
 	$(PY) -m channels.telegram_webhook
+
+interactive: $(INSTALLED) $(SECRETS)  ## rasa interactive on its own port, using the action server of `make run` (or `make actions`)
+	@test -f $(RASA_MODEL) || (echo "no trained model: run 'make train'" >&2; exit 1)
+	$(RASA) interactive --model $(RASA_MODEL) --endpoints endpoints.yml --port $$(( $(RASA_PORT) + 2 )) --skip-visualization
 
 handback: $(INSTALLED) $(SECRETS)  ## an agent hands SENDER's conversation back to the bot
 	@test -n "$(SENDER)" || (echo "usage: make handback SENDER=<conversation id>" >&2; exit 2)
