@@ -28,7 +28,7 @@ from components.emotion.metrics import classification_metrics
 from components.emotion.realtext import load_realtext, skipped_message
 from components.emotion.train import TrainingOptions, predict_logits, train
 
-CONFIDENCE_THRESHOLD = 0.5  # EmotionClassifier's default confidence_threshold
+CONFIDENCE_THRESHOLD = 0.6  # EmotionClassifier's default confidence_threshold
 DEFAULT_CANDIDATES: dict[str, dict] = {
     "Fine-tune (today's recipe)": {},
     "Fine-tune, regularised": {"hidden_dropout": 0.2, "attention_dropout": 0.2, "label_smoothing": 0.15, "learning_rate": 6e-5},

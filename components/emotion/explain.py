@@ -1,7 +1,9 @@
 """Which words drove a reading: occlusion (Zeiler & Fergus, 2014) over the message's words.
 
 Each word is removed in turn and the message scored again in one batch; a word's weight is how
-much the predicted label's probability falls without it. Adjacent weighty words form a phrase.
+much the predicted label's log-odds fall without it (log-odds, not probability: an angry message
+with three angry words sits near P = 1, where removing one barely moves the probability).
+Adjacent weighty words form a phrase; the strongest word is always named when any word counts.
 Cost: one batched forward pass of ``min(words, MAX_WORDS)`` variants per explained message.
 """
 
@@ -18,19 +20,19 @@ EDGE_PUNCTUATION = "\"'.,!?;:()[]{}…“”‘’"
 
 
 def occlusion_weights(text: str, label_id: int, probabilities: Callable[[list[str]], np.ndarray]) -> list[tuple[str, float]]:
-    """``(word, drop in P(label))`` for each of the first MAX_WORDS words, in text order."""
+    """``(word, drop in the log-odds of label)`` for each of the first MAX_WORDS words, in text order."""
     spans = [m.span() for m in WORD_RE.finditer(text)][:MAX_WORDS]
     if not spans:
         return []
     variants = [text[:start] + text[end:] for start, end in spans]
-    probs = probabilities([text, *variants])
-    base = float(probs[0, label_id])
-    return [(text[s:e], base - float(p[label_id])) for (s, e), p in zip(spans, probs[1:])]
+    probs = np.clip(probabilities([text, *variants])[:, label_id].astype(np.float64), 1e-6, 1 - 1e-6)
+    log_odds = np.log(probs) - np.log1p(-probs)
+    return [(text[s:e], float(log_odds[0] - lo)) for (s, e), lo in zip(spans, log_odds[1:])]
 
 
 def occlusion_explanation(text: str, label_id: int, probabilities: Callable[[list[str]], np.ndarray],
-                          top_k: int = 3, min_drop: float = 0.05) -> list[str]:
-    """Up to ``top_k`` words or phrases whose removal lowers P(label) by at least ``min_drop``, strongest first."""
+                          top_k: int = 3, min_drop: float = 0.1) -> list[str]:
+    """Up to ``top_k`` words or phrases whose removal lowers the label's log-odds by ``min_drop`` or more, strongest first."""
     weights = occlusion_weights(text, label_id, probabilities)
     if not weights:
         return []

@@ -129,7 +129,7 @@ class EmotionPredictor:
         backend: str = "onnx-int8",
         quantize: bool = False,
         max_length: int = 128,
-        confidence_threshold: float = 0.5,
+        confidence_threshold: float = 0.6,
         sentence_negative_threshold: float = 0.7,
         num_threads: int = 0,
         long_message_tokens: int = 96,

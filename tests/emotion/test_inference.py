@@ -45,7 +45,7 @@ def test_result_shape(predictor: EmotionPredictor) -> None:
     assert abs(sum(result.scores.values()) - 1) < 1e-3
     assert result.label == max(result.scores, key=result.scores.get)
     assert result.polarity == polarity(result.label)
-    assert result.confident == (result.confidence >= 0.5)
+    assert result.confident == (result.confidence >= predictor.confidence_threshold)
 
 
 @pytest.mark.parametrize("text", ["", "   ", None])

@@ -48,7 +48,7 @@ def test_occlusion_names_the_words_that_drive_the_label() -> None:
     assert occlusion_explanation("I am furious about this", angry, keyword_model) == ["furious"]
     assert set(occlusion_explanation("furious, this is a scam!", angry, keyword_model)) == {"furious", "scam"}
     weights = dict(occlusion_weights("I am furious", angry, keyword_model))
-    assert weights["furious"] == pytest.approx(0.4) and weights["am"] == pytest.approx(0.0)
+    assert weights["furious"] == pytest.approx(np.log(0.5 / 0.5) - np.log(0.1 / 0.9)) and weights["am"] == pytest.approx(0.0)
     assert occlusion_explanation("   ", angry, keyword_model) == []
     assert occlusion_explanation("nothing here", angry, keyword_model) == []
 
