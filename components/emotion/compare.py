@@ -23,8 +23,8 @@ from transformers import HfArgumentParser
 from components.emotion.baseline import train_baseline
 from components.emotion.calibration import Calibration, expected_calibration_error, fit_temperature
 from components.emotion.data import DATA_DIR, Example, data_fingerprint, read_split
-from components.emotion.labels import LABEL2ID, LABELS, NEGATIVE
-from components.emotion.metrics import classification_metrics
+from components.emotion.labels import LABEL2ID, LABELS
+from components.emotion.metrics import classification_metrics, false_alarm_rate
 from components.emotion.realtext import load_realtext, skipped_message
 from components.emotion.train import TrainingOptions, predict_logits, train
 
@@ -46,16 +46,6 @@ class CompareOptions:
     reuse: str = field(default="{}", metadata={"help": "JSON {name: model dir}: fine-tuned directories to score without training (e.g. models/emotion)."})
     skip_finetunes: bool = field(default=False, metadata={"help": "Only the TF-IDF and frozen-embedding candidates (minutes, not tens)."})
     seed: int = field(default=42, metadata={"help": "Seed of every candidate."})
-
-
-def false_alarm_rate(gold: list[str], predicted: list[str], confident: list[bool] | None = None) -> float:
-    """Share of gold-neutral messages read as negative (angry, frustrated or anxious).
-
-    With ``confident``, only confident negative readings count: those are the ones the dialogue acts on.
-    """
-    confident = confident if confident is not None else [True] * len(gold)
-    neutral = [(p, c) for g, p, c in zip(gold, predicted, confident) if g == "neutral"]
-    return sum(p in NEGATIVE and c for p, c in neutral) / len(neutral) if neutral else 0.0
 
 
 def frozen_embeddings(texts: list[str], batch_size: int = 64) -> np.ndarray:

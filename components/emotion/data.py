@@ -11,6 +11,7 @@ import csv
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,30 +44,29 @@ def load_authored(data_dir: Path = DATA_DIR) -> list[Example]:
     A text that two slices put under different labels is ambiguous and dropped from both
     (:func:`conflicting_texts` lists them). Raises ValueError when a label has no file.
     """
-    seen: dict[str, str] = {}
-    examples: list[Example] = []
-    for label, path in _label_files(data_dir):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            text = line.strip()
-            if not text:
-                continue
-            key = normalise(text)
-            if key in seen:
-                continue
-            seen[key] = label
-            examples.append(Example(text, label))
-    conflicts = conflicting_texts(data_dir)
-    return [e for e in examples if normalise(e.text) not in conflicts]
+    first: dict[str, Example] = {}
+    labels: dict[str, set[str]] = {}
+    for label, text, key in _authored_lines(data_dir):
+        first.setdefault(key, Example(text, label))
+        labels.setdefault(key, set()).add(label)
+    return [example for key, example in first.items() if len(labels[key]) == 1]
 
 
 def conflicting_texts(data_dir: Path = DATA_DIR) -> dict[str, set[str]]:
     """Normalised texts authored under more than one label, with those labels."""
     labels: dict[str, set[str]] = {}
+    for label, _, key in _authored_lines(data_dir):
+        labels.setdefault(key, set()).add(label)
+    return {key: found for key, found in labels.items() if len(found) > 1}
+
+
+def _authored_lines(data_dir: Path) -> Iterator[tuple[str, str, str]]:
+    """``(label, text, normalised key)`` of every non-empty authored line, slices in name order."""
     for label, path in _label_files(data_dir):
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                labels.setdefault(normalise(line), set()).add(label)
-    return {key: found for key, found in labels.items() if len(found) > 1}
+            text = line.strip()
+            if text:
+                yield label, text, normalise(text)
 
 
 def _label_files(data_dir: Path) -> list[tuple[str, Path]]:

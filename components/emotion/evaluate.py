@@ -14,10 +14,9 @@ import json
 from pathlib import Path
 
 from components.emotion.baseline import train_baseline
-from components.emotion.compare import false_alarm_rate
 from components.emotion.data import DATA_DIR, Example, read_split
 from components.emotion.inference import BACKENDS, EmotionPredictor
-from components.emotion.metrics import classification_metrics, format_side_by_side
+from components.emotion.metrics import classification_metrics, false_alarm_rate, format_side_by_side
 from components.emotion.realtext import load_realtext, skipped_message
 from components.emotion.report import write_confusion_matrix
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
-from components.emotion.labels import LABELS
+from components.emotion.labels import LABELS, NEGATIVE
 
 
 def classification_metrics(y_true: list[str], y_pred: list[str]) -> dict:
@@ -41,3 +41,13 @@ def format_side_by_side(results: dict[str, dict]) -> str:
     lines.append(f"{'macro-F1':12s}" + "".join(f"| {results[n]['macro_f1']:>22.4f} " for n in names))
     lines.append(f"{'accuracy':12s}" + "".join(f"| {results[n]['accuracy']:>22.4f} " for n in names))
     return "\n".join(lines)
+
+
+def false_alarm_rate(gold: list[str], predicted: list[str], confident: list[bool] | None = None) -> float:
+    """Share of gold-neutral messages read as negative (angry, frustrated or anxious).
+
+    With ``confident``, only confident negative readings count: those are the ones the dialogue acts on.
+    """
+    confident = confident if confident is not None else [True] * len(gold)
+    neutral = [(p, c) for g, p, c in zip(gold, predicted, confident) if g == "neutral"]
+    return sum(p in NEGATIVE and c for p, c in neutral) / len(neutral) if neutral else 0.0
