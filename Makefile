@@ -59,13 +59,13 @@ identity-secret: $(SECRETS)  ## print the identity signing secret (what a store 
 	@echo "$(IDENTITY_SECRET)"
 
 seed: $(INSTALLED)  ## create/upgrade the store database and fill it once (keeps tickets)
-	$(PY) -m actions.store.seed.run
+	$(PY) -m services.store.seed.run
 
 reseed: $(INSTALLED)  ## wipe the store database (tickets too) and fill it again
-	$(PY) -m actions.store.seed.run --reset
+	$(PY) -m services.store.seed.run --reset
 
 lookups: $(INSTALLED)  ## regenerate data/nlu/lookups.yml from the catalogue
-	$(PY) -m actions.store.seed.lookups
+	$(PY) -m services.store.seed.lookups
 
 emotion-data: $(INSTALLED)  ## write the emotion train/dev/test splits from data/emotion/authored
 	$(PY) -m components.emotion.data
@@ -81,14 +81,14 @@ emotion-eval: $(EMOTION_MODEL)  ## per-class P/R/F1 on the test split and real t
 emotion-compare: $(EMOTION_SPLITS) | $(INSTALLED)  ## train every candidate emotion model and print the comparison table (about 40 min)
 	$(PY) -m components.emotion.compare --output_dir models/compare
 
-$(RECOMMENDER_MODEL): $(wildcard actions/recommender/*.py) | $(INSTALLED)
+$(RECOMMENDER_MODEL): $(wildcard services/recommender/*.py) | $(INSTALLED)
 	$(MAKE) --no-print-directory seed
-	$(PY) -m actions.recommender.train --final
+	$(PY) -m services.recommender.train --final
 
 recommender-train: $(RECOMMENDER_MODEL)  ## train the LightFM recommender on the store database
 
 recommender-eval: $(RECOMMENDER_MODEL)  ## precision/recall/AUC vs popularity and random baselines
-	$(PY) -m actions.recommender.evaluate
+	$(PY) -m services.recommender.evaluate
 
 train: $(EMOTION_MODEL) $(RECOMMENDER_MODEL)  ## train everything (Rasa skips what has not changed)
 	$(RASA) train --fixed-model-name assistant --out models
@@ -125,7 +125,7 @@ interactive: $(INSTALLED) $(SECRETS)  ## rasa interactive on its own port, using
 
 handback: $(INSTALLED) $(SECRETS)  ## an agent hands SENDER's conversation back to the bot
 	@test -n "$(SENDER)" || (echo "usage: make handback SENDER=<conversation id>" >&2; exit 2)
-	$(PY) -m actions.handback_cli "$(SENDER)" --url http://localhost:$(RASA_PORT)
+	$(PY) -m services.handback_cli "$(SENDER)" --url http://localhost:$(RASA_PORT)
 
 lint: $(INSTALLED)  ## ruff, rasa data validate
 	$(VENV)/bin/ruff check actions channels components demo_site services tests bench

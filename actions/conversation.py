@@ -9,8 +9,8 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from actions.dialogue.tone import tone_for
-from actions.settings import get_settings
-from actions.store.identity import customer_from_metadata
+from services.settings import get_settings
+from services.store.identity import customer_from_metadata
 
 ORDER_REQUESTS = ("order_status", "cancel_order", "return_order", "change_address", "delivery_problem")
 

@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import current_customer, emotion_history
-from actions.store.db import session_scope
-from actions.store.tickets import save_csat
+from services.store.db import session_scope
+from services.store.tickets import save_csat
 
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 

@@ -9,9 +9,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import current_customer, emotion_history, transcript
 from actions.dialogue.config import dialogue_config
-from actions.store.db import session_scope
-from actions.store.identity import parse_order_number
-from actions.store.tickets import create_ticket, open_ticket_for, resolve_tickets
+from services.store.db import session_scope
+from services.store.identity import parse_order_number
+from services.store.tickets import create_ticket, open_ticket_for, resolve_tickets
 
 REASON_TEXT = {
     "requested": "you asked for a person",

@@ -14,10 +14,10 @@ from actions.conversation import current_customer, shopper_tone, today
 from actions.dialogue.order_replies import NOT_FOUND, order_status_text, outcome_text, recent_orders_text
 from actions.dialogue.order_selection import eligible, pick_order
 from actions.dialogue.tone import compose
-from actions.store.db import session_scope
-from actions.store.identity import is_locked_out, parse_order_number
-from actions.store.models import money
-from actions.store.orders import (
+from services.store.db import session_scope
+from services.store.identity import is_locked_out, parse_order_number
+from services.store.models import money
+from services.store.orders import (
     OrderView,
     Outcome,
     cancel_order,

@@ -9,12 +9,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import current_customer
 from actions.dialogue.config import dialogue_config
-from actions.recommender.presentation import format_recommendations
-from actions.recommender.service import get_recommender
-from actions.store.catalogue import find_category, find_product
-from actions.store.db import session_scope
-from actions.store.identity import parse_order_number
-from actions.store.orders import get_order
+from services.recommender.presentation import format_recommendations
+from services.recommender.service import get_recommender
+from services.store.catalogue import find_category, find_product
+from services.store.db import session_scope
+from services.store.identity import parse_order_number
+from services.store.orders import get_order
 
 
 def recommendation_context(tracker: Tracker, customer: str | None) -> tuple[list[int], str | None]:

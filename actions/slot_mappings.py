@@ -17,9 +17,9 @@ from actions.conversation import ORDER_REQUESTS, emotion_history, intent_name, l
 from actions.dialogue.config import dialogue_config
 from actions.dialogue.escalation import decide, frustration_score
 from actions.dialogue.tone import tone_for
-from actions.store.db import session_scope
-from actions.store.identity import customer_exists
 from components.emotion.labels import dialogue_label
+from services.store.db import session_scope
+from services.store.identity import customer_exists
 
 
 def emotion_turn(emotion: dict, min_confidence: float) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Order number + email check for shoppers the channel does not identify.
 
 A failed check never says which part was wrong, nor whether the order exists. Failures also count
-per order number and per customer across conversations (``actions/store/enumeration.py``).
+per order number and per customer across conversations (``services/store/enumeration.py``).
 After MAX_VERIFICATION_ATTEMPTS failures the form stops asking (the slots are left
 filled so the form ends) and ``verification_locked`` makes the next action offer a person.
 """
@@ -17,9 +17,9 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import intent_name
-from actions.store.db import session_scope
-from actions.store.enumeration import is_backed_off, record_target_failure
-from actions.store.identity import (
+from services.store.db import session_scope
+from services.store.enumeration import is_backed_off, record_target_failure
+from services.store.identity import (
     MAX_VERIFICATION_ATTEMPTS,
     is_locked_out,
     normalise_email,

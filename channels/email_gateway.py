@@ -30,11 +30,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import select
 
-from actions.settings import get_settings
-from actions.store.db import session_scope
-from actions.store.identity import normalise_email, sign_customer_id
-from actions.store.models import Customer
 from channels.email_text import BadMail, IncomingMail, conversation_id, read_mail, reply_message_id, reply_references, reply_subject
+from services.settings import get_settings
+from services.store.db import session_scope
+from services.store.identity import normalise_email, sign_customer_id
+from services.store.models import Customer
 
 log = logging.getLogger("channels.email_gateway")
 

@@ -16,7 +16,7 @@ What this adds to :class:`rasa.core.channels.slack.SlackInput` (docs/slack.md):
   redeliveries are dropped by event id and by message (channel + ts), not only by the retry header;
 - replies go to the thread the shopper wrote in, without the legacy ``as_user`` argument that
   Slack refuses for bot tokens, and a failed post is logged instead of aborting the turn;
-- a Slack user linked to a customer (``actions.store.linked_accounts``) is sent to Rasa with
+- a Slack user linked to a customer (``services.store.linked_accounts``) is sent to Rasa with
   signed identity metadata; anyone else is anonymous and verifies with order number and email;
 - conversation ids are an HMAC of the Slack ids, so nobody can join a Slack shopper's
   (possibly verified) conversation through another channel by guessing a Slack user id.
@@ -49,10 +49,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.settings import get_settings
-from actions.store.db import session_scope
-from actions.store.identity import sign_customer_id
-from actions.store.linked_accounts import linked_customer
+from services.settings import get_settings
+from services.store.db import session_scope
+from services.store.identity import sign_customer_id
+from services.store.linked_accounts import linked_customer
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ What changes against ``rasa.core.channels.telegram.TelegramInput`` (whose output
 - ``/start`` is a greeting, a button press is answered (answerCallbackQuery) and its payload handled as
   the shopper's message; stickers, photos and the like get a reply that only text is understood; edited
   messages are not handled again (the shopper is asked to send the correction as a new message);
-- a private chat linked to a customer (``actions/store/linked_accounts.py``) speaks with signed identity
+- a private chat linked to a customer (``services/store/linked_accounts.py``) speaks with signed identity
   metadata (docs/identity.md); every other chat is anonymous and verifies with order number and email;
 - the Bot API base URL is ``api_url`` (tests point it at a local double).
 
@@ -46,10 +46,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.settings import get_settings
-from actions.store.db import session_scope
-from actions.store.identity import sign_customer_id
-from actions.store.linked_accounts import linked_customer
+from services.settings import get_settings
+from services.store.db import session_scope
+from services.store.identity import sign_customer_id
+from services.store.linked_accounts import linked_customer
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from string import Template
 from sanic import Sanic, response
 from sanic.request import Request
 
-from actions.store.db import session_scope
-from actions.store.identity import CUSTOMER_ID_RE, customer_exists, sign_customer_id
 from demo_site.thumbnails import thumbnail_svg
+from services.store.db import session_scope
+from services.store.identity import CUSTOMER_ID_RE, customer_exists, sign_customer_id
 
 HERE = Path(__file__).resolve().parent
 SOCKET_IO_CLIENT = HERE / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"

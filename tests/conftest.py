@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from actions.store.db import make_engine, session_scope
-from actions.store.models import Base
-from actions.store.seed.run import seed_database
+from services.store.db import make_engine, session_scope
+from services.store.models import Base
+from services.store.seed.run import seed_database
 
 TODAY = dt.date(2026, 11, 22)
 BACKENDS = ("sqlite", "postgresql")
@@ -99,7 +99,7 @@ def seeded_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 
 def open_session(url: str) -> AbstractContextManager[Session]:
-    """A transactional session on ``url``, committed on exit (``actions.store.db.session_scope``)."""
+    """A transactional session on ``url``, committed on exit (``services.store.db.session_scope``)."""
     return session_scope(url)
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from actions.settings import PROJECT_ROOT
+from services.settings import PROJECT_ROOT
 
 RASA = Path(sys.executable).with_name("rasa")
 # Responses sent by custom actions (dispatcher.utter_message(response=...)) and form prompts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa.core.utils import read_endpoints_from_path
 
-from actions.settings import PROJECT_ROOT
+from services.settings import PROJECT_ROOT
 
 
 def test_action_endpoint_sends_the_shared_secret_from_the_environment(monkeypatch) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from actions.settings import get_settings
+from services.settings import get_settings
 
 
 @dataclass(frozen=True)

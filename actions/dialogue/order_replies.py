@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from actions.dialogue.tone import compose
-from actions.store.models import money
-from actions.store.orders import OrderView, Outcome
+from services.store.models import money
+from services.store.orders import OrderView, Outcome
 
 CARRIER_TRACKING_HINT = "You can follow it on the carrier's site with that tracking number."
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from actions.store.orders import OrderView
+from services.store.orders import OrderView
 
 
 def eligible(order: OrderView, request: str, today: dt.date) -> bool:

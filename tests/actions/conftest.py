@@ -11,8 +11,8 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.settings import PROJECT_ROOT
-from actions.store.seed.run import seed_database
+from services.settings import PROJECT_ROOT
+from services.store.seed.run import seed_database
 from tests.conftest import TODAY
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from actions.order_requests import ActionDeclineChange, ActionExecuteChange, ActionHandleRequest, ValidateAddressForm
-from actions.store.db import session_scope
-from actions.store.models import Order, ReturnRequest
+from services.store.db import session_scope
+from services.store.models import Order, ReturnRequest
 from tests.actions.conftest import make_tracker, run, slot_events, texts
 
 ALICE = {"identified": True, "customer_id": "C-1001"}

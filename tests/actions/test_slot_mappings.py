@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from actions.slot_mappings import ActionValidateSlotMappings
-from actions.store.identity import sign_customer_id
+from services.store.identity import sign_customer_id
 from tests.actions.conftest import make_tracker, run, slot_events
 
 ANGRY = {"label": "angry", "confidence": 0.95}

@@ -7,8 +7,8 @@ import uuid
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.store.identity import MAX_VERIFICATION_ATTEMPTS
 from actions.verification import ValidateVerificationForm
+from services.store.identity import MAX_VERIFICATION_ATTEMPTS
 from tests.actions.conftest import DOMAIN, make_tracker
 
 FORM = ValidateVerificationForm()

@@ -24,11 +24,11 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 
-from actions.store.db import session_scope
-from actions.store.identity import customer_from_metadata
-from actions.store.linked_accounts import link_account
-from actions.store.seed.run import seed_database
 from channels.slack import MAX_BODY_BYTES, RecentKeys, SlackInput, SlackOutput, plain_text
+from services.store.db import session_scope
+from services.store.identity import customer_from_metadata
+from services.store.linked_accounts import link_account
+from services.store.seed.run import seed_database
 from tests.conftest import TODAY
 from tests.e2e.slack_double import (
     BOT_USER,

@@ -27,12 +27,12 @@ from rasa.core.channels.channel import UserMessage, register
 from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 
-from actions.settings import PROJECT_ROOT
-from actions.store.db import session_scope
-from actions.store.identity import customer_from_metadata, sign_customer_id
-from actions.store.linked_accounts import link_account
-from actions.store.seed.run import seed_database
 from channels.telegram import EDITED_REPLY, MAX_UPDATE_BYTES, ONLY_TEXT_REPLY, SECRET_HEADER, TelegramInput
+from services.settings import PROJECT_ROOT
+from services.store.db import session_scope
+from services.store.identity import customer_from_metadata, sign_customer_id
+from services.store.linked_accounts import link_account
+from services.store.seed.run import seed_database
 from tests.conftest import TODAY
 from tests.e2e.conftest import free_port
 from tests.e2e.telegram_double import (

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from actions.dialogue.tone import TONES
-from actions.settings import PROJECT_ROOT
+from services.settings import PROJECT_ROOT
 
 CONDITIONED_TONES = ("apologetic", "empathetic", "reassuring", "stepwise", "warm")
 CALM_TONES = ("apologetic", "empathetic")

@@ -8,7 +8,7 @@ import pytest
 
 from actions.dialogue.config import EscalationConfig, load_config
 from actions.dialogue.escalation import decide, frustration_score, is_threat
-from actions.settings import PROJECT_ROOT
+from services.settings import PROJECT_ROOT
 
 CONFIG = load_config(PROJECT_ROOT / "actions" / "dialogue" / "thresholds.yml").escalation
 

@@ -19,10 +19,10 @@ import pytest
 import requests
 import yaml
 
-from actions.settings import PROJECT_ROOT
-from actions.store.identity import sign_customer_id
-from actions.store.seed.run import seed_database
 from channels.enabled import credentials as enabled_credentials
+from services.settings import PROJECT_ROOT
+from services.store.identity import sign_customer_id
+from services.store.seed.run import seed_database
 from tests.conftest import TODAY
 
 MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"

@@ -32,11 +32,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from actions.settings import PROJECT_ROOT
-from actions.store.identity import customer_from_metadata
-from actions.store.seed.run import seed_database
 from channels.email_gateway import GatewayConfig, build_controller
 from channels.email_text import conversation_id, read_mail
+from services.settings import PROJECT_ROOT
+from services.store.identity import customer_from_metadata
+from services.store.seed.run import seed_database
 from tests.conftest import TODAY
 from tests.e2e.conftest import SECRETS, Assistant, free_port, running_assistant
 

@@ -10,9 +10,9 @@ import uuid
 
 from sqlalchemy import select
 
-from actions.handback_cli import hand_back
-from actions.store.db import session_scope
-from actions.store.models import CsatRating, Order, Ticket
+from services.handback_cli import hand_back
+from services.store.db import session_scope
+from services.store.models import CsatRating, Order, Ticket
 from tests.e2e.conftest import SECRETS, Assistant
 
 

@@ -12,8 +12,8 @@ import uuid
 import requests
 from sqlalchemy import func, select
 
-from actions.store.db import session_scope
-from actions.store.models import Ticket
+from services.store.db import session_scope
+from services.store.models import Ticket
 from tests.e2e.conftest import SECRETS, Assistant
 
 BOB_SECRETS = ("FedEx", "FX771200", "100241", "Denver")

@@ -19,11 +19,11 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from actions.settings import PROJECT_ROOT
-from actions.store.db import session_scope
-from actions.store.linked_accounts import link_account
-from actions.store.models import Order
 from channels.slack import MAX_BODY_BYTES, SlackInput
+from services.settings import PROJECT_ROOT
+from services.store.db import session_scope
+from services.store.linked_accounts import link_account
+from services.store.models import Order
 from tests.e2e.conftest import Assistant, running_assistant
 from tests.e2e.slack_double import (
     SlackApiDouble,

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import requests
 
-from actions.store.db import session_scope
-from actions.store.linked_accounts import link_account
-from actions.store.models import Order
 from channels.telegram import SECRET_HEADER
+from services.store.db import session_scope
+from services.store.linked_accounts import link_account
+from services.store.models import Order
 from tests.e2e.conftest import SECRETS, Assistant, running_assistant
 from tests.e2e.telegram_double import ApiCall, TelegramDouble, button_update, private_chat, text_update
 

@@ -27,14 +27,14 @@ from rasa.shared.core.generator import TrainingDataGenerator
 from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.validator import Validator
 
-from actions.settings import PROJECT_ROOT
+from services.settings import PROJECT_ROOT
 from tests.conftest import TODAY
 from tests.e2e.conftest import MODEL, RASA, SECRETS, Assistant, free_port, running_assistant
 
 START_TIMEOUT_S = 300  # loading the model (DIET, TED, the emotion model) takes 60-90 s on 2 busy cores
 STEP_TIMEOUT_S = 120  # one NLU parse, prediction or action-server call
 EXIT_TIMEOUT_S = 60
-TRACKING_NUMBER = "1Z4A7F390312448861"  # order 100234 of the demo customer Alice (actions/store/seed/demo.py)
+TRACKING_NUMBER = "1Z4A7F390312448861"  # order 100234 of the demo customer Alice (services/store/seed/demo.py)
 EMOTION_LABELS = {"angry", "frustrated", "anxious", "confused", "neutral", "satisfied", "grateful"}
 SHELL_PROMPT = "Your input ->"
 DOWN, ENTER, CTRL_C, CTRL_U = "\x1b[B", "\r", "\x03", "\x15"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from actions.settings import PROJECT_ROOT
+from services.settings import PROJECT_ROOT
 from tests.e2e.conftest import Assistant
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from actions.settings import PROJECT_ROOT
 from components.emotion.calibration import nll, softmax
 from components.emotion.data import read_split
 from components.emotion.evaluate import BASELINE, evaluate
 from components.emotion.inference import EmotionPredictor
 from components.emotion.labels import LABEL2ID
+from services.settings import PROJECT_ROOT
 
 MODEL_DIR = PROJECT_ROOT / "models" / "emotion"
 

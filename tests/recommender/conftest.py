@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
-from actions.recommender.dataset import RecommenderData, load_dataset
-from actions.recommender.evaluate import Evaluation, evaluate
-from actions.recommender.options import RecommenderOptions
-from actions.recommender.service import Recommender
-from actions.recommender.train import fit_model
-from actions.store.seed.run import seed_database
+from services.recommender.dataset import RecommenderData, load_dataset
+from services.recommender.evaluate import Evaluation, evaluate
+from services.recommender.options import RecommenderOptions
+from services.recommender.service import Recommender
+from services.recommender.train import fit_model
+from services.store.seed.run import seed_database
 
 TODAY = dt.date(2026, 11, 22)
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from actions.recommender.dataset import RecommenderData, load_events, time_split
-from actions.recommender.options import RecommenderOptions
-from actions.store import models as m
-from actions.store.db import session_scope
+from services.recommender.dataset import RecommenderData, load_events, time_split
+from services.recommender.options import RecommenderOptions
+from services.store import models as m
+from services.store.db import session_scope
 
 
 def test_shapes_and_dtypes(holdout_data: RecommenderData, store_url: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from actions.recommender.dataset import RecommenderData
-from actions.recommender.evaluate import (
+from services.recommender.dataset import RecommenderData
+from services.recommender.evaluate import (
     METRICS,
     Evaluation,
     ScoreRanker,
@@ -14,7 +14,7 @@ from actions.recommender.evaluate import (
     format_table,
     select_rows,
 )
-from actions.recommender.options import RecommenderOptions
+from services.recommender.options import RecommenderOptions
 
 
 def test_model_beats_popularity_and_random(evaluation: Evaluation) -> None:

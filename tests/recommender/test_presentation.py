@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from actions.recommender.presentation import format_recommendations
-from actions.recommender.service import Recommendation
+from services.recommender.presentation import format_recommendations
+from services.recommender.service import Recommendation
 
 RECS = [
     Recommendation(7, "Roastwell Nova Espresso Machine", 1234.5, "coffee", 2.5, "because you bought Crema & Co Drift Burr Grinder"),

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from actions.recommender import train
-from actions.recommender.dataset import RecommenderData
-from actions.recommender.options import RecommenderOptions
-from actions.recommender.service import Recommender, get_recommender
-from actions.store import models as m
-from actions.store.db import session_scope
+from services.recommender import train
+from services.recommender.dataset import RecommenderData
+from services.recommender.options import RecommenderOptions
+from services.recommender.service import Recommender, get_recommender
+from services.store import models as m
+from services.store.db import session_scope
 
 from .conftest import build_recommender
 
@@ -144,8 +144,8 @@ def test_missing_model_disables_recommendations(
     monkeypatch.setenv("RECOMMENDER_DIR", str(tmp_path / "nothing-here"))
     get_recommender.cache_clear()
     try:
-        with caplog.at_level(logging.WARNING, logger="actions.recommender.service"):
+        with caplog.at_level(logging.WARNING, logger="services.recommender.service"):
             assert get_recommender() is None
-        assert "python -m actions.recommender.train --final" in caplog.text
+        assert "python -m services.recommender.train --final" in caplog.text
     finally:
         get_recommender.cache_clear()

@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from actions.store.identity import customer_from_metadata
 from channels.socketio import WebChatOutput
 from demo_site.app import create_app, page_config
 from demo_site.thumbnails import initials, thumbnail_svg
+from services.store.identity import customer_from_metadata
 
 
 def test_page_config_signs_the_customer_the_backend_chose() -> None:

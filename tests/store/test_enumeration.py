@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from actions.store.enumeration import FREE_FAILURES, backoff_for, is_backed_off, record_target_failure, targets_of
+from services.store.enumeration import FREE_FAILURES, backoff_for, is_backed_off, record_target_failure, targets_of
 from tests.conftest import open_session
 
 NOW = dt.datetime(2026, 11, 22, 12, 0, 0)

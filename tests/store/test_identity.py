@@ -7,8 +7,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from actions.store import models as m
-from actions.store.identity import (
+from services.store import models as m
+from services.store.identity import (
     MAX_VERIFICATION_ATTEMPTS,
     customer_from_metadata,
     failed_attempts,
@@ -265,7 +265,7 @@ def test_failed_attempt_rolled_back_with_its_session(seeded_url: str) -> None:
 
 
 def test_linked_accounts_map_a_chat_user_to_a_customer(seeded_url: str) -> None:
-    from actions.store.linked_accounts import link_account, linked_customer
+    from services.store.linked_accounts import link_account, linked_customer
     from tests.conftest import open_session
 
     with open_session(seeded_url) as session:

@@ -9,9 +9,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, MetaData, String, inspect, select, text
 
-from actions.store.db import make_engine
-from actions.store.migrate import alembic_config, downgrade, upgrade
-from actions.store.models import Base
+from services.store.db import make_engine
+from services.store.migrate import alembic_config, downgrade, upgrade
+from services.store.models import Base
 
 STORE_TABLES = set(Base.metadata.tables)
 

@@ -12,8 +12,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from actions.store import models as m
-from actions.store.orders import (
+from services.store import models as m
+from services.store.orders import (
     MAX_ADDRESS_LENGTH,
     RETURN_WINDOW_DAYS,
     Outcome,

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from actions.store import models as m
-from actions.store.identity import record_failed_attempt
-from actions.store.orders import get_order
-from actions.store.seed.lookups import LOOKUPS_PATH, lookups_yaml
-from actions.store.seed.population import SEGMENTS
-from actions.store.seed.run import DEFAULT_SEED, seed_database
-from actions.store.tickets import create_ticket, save_csat
+from services.store import models as m
+from services.store.identity import record_failed_attempt
+from services.store.orders import get_order
+from services.store.seed.lookups import LOOKUPS_PATH, lookups_yaml
+from services.store.seed.population import SEGMENTS
+from services.store.seed.run import DEFAULT_SEED, seed_database
+from services.store.tickets import create_ticket, save_csat
 from tests.conftest import TODAY, dump_tables, open_session
 
 COFFEE_ACCESSORIES = ("Burr Grinder", "Coffee Beans", "Milk Frother")

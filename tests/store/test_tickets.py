@@ -7,8 +7,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from actions.store import models as m
-from actions.store.tickets import (
+from services.store import models as m
+from services.store.tickets import (
     MAX_TURN_CHARS,
     TRANSCRIPT_TURNS,
     create_ticket,

@@ -1,4 +1,4 @@
-"""Hand a paused conversation back to the bot: ``python -m actions.handback_cli SENDER``.
+"""Hand a paused conversation back to the bot: ``python -m services.handback_cli SENDER``.
 
 An agent (or the helpdesk's webhook) calls the Rasa HTTP API: it appends a
 ``resume`` event (ConversationResumed) and runs ``action_handback``, which closes

@@ -1,7 +1,7 @@
-"""Train the recommender: ``python -m actions.recommender.train [--final]``.
+"""Train the recommender: ``python -m services.recommender.train [--final]``.
 
 Fits the hybrid LightFM model on the time-based training split, evaluates it on
-the hold-out (see :mod:`actions.recommender.evaluate`) and persists it under
+the hold-out (see :mod:`services.recommender.evaluate`) and persists it under
 ``get_settings().recommender_dir``. ``--final`` then refits on every interaction,
 so the served model knows the newest purchases; the metrics stay those of the hold-out.
 """
@@ -19,11 +19,11 @@ import scipy.sparse as sp
 from lightfm import LightFM
 from tqdm import tqdm
 
-from actions.recommender.dataset import RecommenderData, load_dataset
-from actions.recommender.options import RecommenderOptions
-from actions.settings import get_settings
+from services.recommender.dataset import RecommenderData, load_dataset
+from services.recommender.options import RecommenderOptions
+from services.settings import get_settings
 
-# Files of a persisted recommender, read back by actions.recommender.service.
+# Files of a persisted recommender, read back by services.recommender.service.
 MODEL_FILE = "model.npz"  # the Makefile target of `make recommender-train`
 USER_FEATURES_FILE = "user_features.npz"
 ITEM_FEATURES_FILE = "item_features.npz"
@@ -107,7 +107,7 @@ def fit_model(
 def save_model(
     directory: Path, model: LightFM, data: RecommenderData, options: RecommenderOptions, trained_on: str
 ) -> None:
-    """Write everything :class:`actions.recommender.service.Recommender` loads into ``directory``.
+    """Write everything :class:`services.recommender.service.Recommender` loads into ``directory``.
 
     ``trained_on`` ("all interactions" or "training split") is recorded in the manifest.
     """
@@ -158,7 +158,7 @@ def _write_json(path: Path, payload: object) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     # Imported here: evaluate uses fit_model from this module.
-    from actions.recommender.evaluate import evaluate, format_table
+    from services.recommender.evaluate import evaluate, format_table
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default=None, help="store database URL (default: STORE_DATABASE_URL)")

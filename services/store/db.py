@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.settings import get_settings
+from services.settings import get_settings
 
 
 def make_engine(url: str | None = None) -> Engine:

@@ -7,7 +7,7 @@ import difflib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.store.models import Product
+from services.store.models import Product
 
 
 def find_product(session: Session, mention: str, cutoff: float = 0.6) -> Product | None:

@@ -20,9 +20,9 @@ from lightfm import LightFM
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.recommender.dataset import ItemMeta
-from actions.recommender.options import RecommenderOptions
-from actions.recommender.train import (
+from services.recommender.dataset import ItemMeta
+from services.recommender.options import RecommenderOptions
+from services.recommender.train import (
     ITEM_FEATURES_FILE,
     ITEMS_FILE,
     MANIFEST_FILE,
@@ -32,8 +32,8 @@ from actions.recommender.train import (
     USER_FEATURES_FILE,
     load_lightfm,
 )
-from actions.settings import get_settings
-from actions.store import models as m
+from services.settings import get_settings
+from services.store import models as m
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class Recommender:
 
     @classmethod
     def load(cls, directory: Path) -> Recommender:
-        """Load a directory written by ``python -m actions.recommender.train``; FileNotFoundError if incomplete."""
+        """Load a directory written by ``python -m services.recommender.train``; FileNotFoundError if incomplete."""
         manifest = json.loads((directory / MANIFEST_FILE).read_text())
         mappings = json.loads((directory / MAPPINGS_FILE).read_text())
         model = load_lightfm(directory / MODEL_FILE, manifest["lightfm_params"])
@@ -265,6 +265,6 @@ def get_recommender() -> Recommender | None:
     except FileNotFoundError as error:
         logger.warning(
             "No recommender model in %s (%s); recommendations are disabled. Train one with: "
-            "python -m actions.recommender.train --final", directory, error.filename,
+            "python -m services.recommender.train --final", directory, error.filename,
         )
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from actions.store.seed.population import Population
+from services.store.seed.population import Population
 
 DEMO_CUSTOMERS = (
     {"id": "C-1001", "name": "Alice Chen", "email": "alice@example.com", "segment": "tech"},

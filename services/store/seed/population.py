@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from actions.store.seed.catalogue import CATEGORIES, GeneratedProduct, type_index
+from services.store.seed.catalogue import CATEGORIES, GeneratedProduct, type_index
 
 SEGMENTS: dict[str, tuple[float, dict[str, float]]] = {
     # segment: (share of customers, category -> Dirichlet concentration)

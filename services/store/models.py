@@ -1,7 +1,7 @@
 """SQLAlchemy ORM schema of the store database.
 
 The schema itself is created and upgraded by the Alembic migrations in
-``actions/store/migrations``; ``tests/store/test_migrations.py`` checks that these
+``services/store/migrations``; ``tests/store/test_migrations.py`` checks that these
 models and the migrations agree.
 """
 

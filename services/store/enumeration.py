@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.store.models import Customer, Order, VerificationTarget, utcnow
+from services.store.models import Customer, Order, VerificationTarget, utcnow
 
 FREE_FAILURES = 3
 BASE_BACKOFF = dt.timedelta(minutes=1)

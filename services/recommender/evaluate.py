@@ -1,4 +1,4 @@
-"""Hold-out evaluation: ``python -m actions.recommender.evaluate``.
+"""Hold-out evaluation: ``python -m services.recommender.evaluate``.
 
 Fits LightFM on the time-based training split and scores it, together with the
 baselines, with ``lightfm.evaluation`` (precision@5, precision@10, recall@10, AUC),
@@ -34,10 +34,10 @@ import scipy.sparse as sp
 from lightfm import LightFM
 from lightfm.evaluation import auc_score, precision_at_k, recall_at_k
 
-from actions.recommender.dataset import RecommenderData, load_dataset
-from actions.recommender.options import RecommenderOptions
-from actions.recommender.train import METRICS_FILE, fit_model
-from actions.settings import get_settings
+from services.recommender.dataset import RecommenderData, load_dataset
+from services.recommender.options import RecommenderOptions
+from services.recommender.train import METRICS_FILE, fit_model
+from services.settings import get_settings
 
 METRICS = ("precision@5", "precision@10", "recall@10", "auc")
 RANKERS = ("LightFM", "popularity", "popular in category", "random")

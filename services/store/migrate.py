@@ -1,4 +1,4 @@
-"""Create and upgrade the store schema with Alembic (``python -m actions.store.migrate``)."""
+"""Create and upgrade the store schema with Alembic (``python -m services.store.migrate``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from actions.settings import get_settings
+from services.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -22,7 +22,7 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
+def upgrade(url: str | None = None, revision: str = "heads") -> None:
     """Bring the schema up to ``revision``."""
     command.upgrade(alembic_config(url), revision)
 
@@ -35,11 +35,11 @@ def downgrade(url: str | None = None, revision: str = "base") -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("direction", choices=["upgrade", "downgrade"], nargs="?", default="upgrade")
-    parser.add_argument("--revision", default=None, help="target revision (default: head / base)")
+    parser.add_argument("--revision", default=None, help="target revision (default: heads / base)")
     parser.add_argument("--url", default=None, help="database URL (default: STORE_DATABASE_URL)")
     args = parser.parse_args()
     if args.direction == "upgrade":
-        upgrade(args.url, args.revision or "head")
+        upgrade(args.url, args.revision or "heads")
     else:
         downgrade(args.url, args.revision or "base")
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from actions.store.models import Order, ReturnRequest, utcnow
+from services.store.models import Order, ReturnRequest, utcnow
 
 RETURN_WINDOW_DAYS = 30
 MAX_ADDRESS_LENGTH = 400

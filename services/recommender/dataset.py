@@ -2,7 +2,7 @@
 
 Users are customers and items are products (all of them, so every product can be
 served). Interactions are summed per (customer, product) with the weights of
-:class:`~actions.recommender.options.RecommenderOptions`. The hold-out holds each
+:class:`~services.recommender.options.RecommenderOptions`. The hold-out holds each
 customer's newest purchases; everything the customer did from that moment on is
 removed from training, so the model never sees the future.
 """
@@ -20,9 +20,9 @@ from lightfm.data import Dataset
 from sqlalchemy import Float, cast, select
 from sqlalchemy.orm import Session
 
-from actions.recommender.options import RecommenderOptions
-from actions.store import models as m
-from actions.store.db import session_scope
+from services.recommender.options import RecommenderOptions
+from services.store import models as m
+from services.store.db import session_scope
 
 # Prices are read as floats in SQL: SQLite has no decimal type, and scoring needs floats anyway.
 _PRICE = cast(m.Product.price, Float)
@@ -165,7 +165,7 @@ def build_dataset(session: Session, options: RecommenderOptions | None = None, h
     options = options or RecommenderOptions()
     items = load_items(session)
     if not items:
-        raise ValueError("The store has no products; seed it first: python -m actions.store.seed.run")
+        raise ValueError("The store has no products; seed it first: python -m services.store.seed.run")
     features_by_item = load_item_features(session, options)
     customer_ids = list(session.scalars(select(m.Customer.id).order_by(m.Customer.id)))
     events = load_events(session)

@@ -19,7 +19,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.store.models import Customer, Order, VerificationFailure, utcnow
+from services.store.models import Customer, Order, VerificationFailure, utcnow
 
 MAX_VERIFICATION_ATTEMPTS = 3
 ORDER_NUMBER_RE = re.compile(r"(?<![0-9])([0-9]{6})(?![0-9])")

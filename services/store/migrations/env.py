@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from actions.store.db import make_engine
-from actions.store.models import Base
+from services.store.db import make_engine
+from services.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

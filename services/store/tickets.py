@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.store.models import CsatRating, Customer, Order, Ticket, utcnow
+from services.store.models import CsatRating, Customer, Order, Ticket, utcnow
 
 TRANSCRIPT_TURNS = 10
 MAX_TURN_CHARS = 500

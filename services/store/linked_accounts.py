@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.store.models import LinkedAccount
+from services.store.models import LinkedAccount
 
 CHANNELS = ("slack", "telegram")
 

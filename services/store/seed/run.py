@@ -1,4 +1,4 @@
-"""Fill the store database: ``python -m actions.store.seed.run [--reset]``.
+"""Fill the store database: ``python -m services.store.seed.run [--reset]``.
 
 Idempotent: an already seeded database is left alone (tickets and CSAT ratings
 written by the assistant are never lost) unless ``--reset`` is given.
@@ -14,12 +14,12 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
-from actions.store import models as m
-from actions.store.db import make_engine
-from actions.store.migrate import upgrade
-from actions.store.seed.catalogue import generate_products
-from actions.store.seed.demo import demo_population
-from actions.store.seed.population import Population, generate_population
+from services.store import models as m
+from services.store.db import make_engine
+from services.store.migrate import upgrade
+from services.store.seed.catalogue import generate_products
+from services.store.seed.demo import demo_population
+from services.store.seed.population import Population, generate_population
 
 DEFAULT_SEED = 20261122
 # Insertion order respects foreign keys; deletion goes the other way.
