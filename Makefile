@@ -26,13 +26,16 @@ SITE_ORIGIN ?= http://localhost:$(SITE_PORT)
 -include $(SECRETS)
 export RASA_AUTH_TOKEN IDENTITY_SECRET ACTION_SERVER_TOKEN
 
+# Rasa logs go through the PII-masking filter (services/log_masking.py).
+RASA_LOGGING := --logging-config-file services/logging.yml
+
 EMOTION_MODEL := models/emotion/config.json
 RECOMMENDER_MODEL := models/recommender/model.npz
 RASA_MODEL := models/assistant.tar.gz
 EMOTION_SPLITS := data/emotion/train.csv data/emotion/dev.csv data/emotion/test.csv
 
 .PHONY: help install seed reseed train emotion-data emotion-train emotion-eval emotion-compare recommender-train recommender-eval \
-        lookups run actions shell webchat webchat-optional test lint bench handback token identity-secret browser telegram-webhook interactive clean
+        lookups run actions shell webchat webchat-optional test lint bench handback token identity-secret browser telegram-webhook interactive promtool alerts-check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -110,18 +113,18 @@ run: train seed webchat-optional $(SECRETS)  ## action server, Rasa server (REST
 	echo "HTTP API token (from the environment or $(SECRETS)): $(RASA_AUTH_TOKEN)"; \
 	$(PY) -m channels.enabled $(RUNTIME_DIR)/credentials.yml; \
 	$(RASA) run --model $(RASA_MODEL) --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "$(SITE_ORIGIN)" --port $(RASA_PORT) \
-	    --credentials $(RUNTIME_DIR)/credentials.yml --endpoints endpoints.yml
+	    --credentials $(RUNTIME_DIR)/credentials.yml --endpoints endpoints.yml $(RASA_LOGGING)
 
 shell: $(INSTALLED) $(SECRETS)  ## rasa shell on its own port, using the action server of `make run` (or `make actions`)
 	@test -f $(RASA_MODEL) || (echo "no trained model: run 'make train' (or 'make run' in another terminal)" >&2; exit 1)
-	$(RASA) shell --model $(RASA_MODEL) --endpoints endpoints.yml --port $$(( $(RASA_PORT) + 1 ))
+	$(RASA) shell --model $(RASA_MODEL) --endpoints endpoints.yml --port $$(( $(RASA_PORT) + 1 )) $(RASA_LOGGING)
 
 telegram-webhook: $(INSTALLED)  ## point Telegram's webhook at TELEGRAM_WEBHOOK_URL with TELEGRAM_SECRET_TOKEN (docs/telegram.md)
 	$(PY) -m channels.telegram_webhook
 
 interactive: $(INSTALLED) $(SECRETS)  ## rasa interactive on its own port, using the action server of `make run` (or `make actions`)
 	@test -f $(RASA_MODEL) || (echo "no trained model: run 'make train'" >&2; exit 1)
-	$(RASA) interactive --model $(RASA_MODEL) --endpoints endpoints.yml --port $$(( $(RASA_PORT) + 2 )) --skip-visualization
+	$(RASA) interactive --model $(RASA_MODEL) --endpoints endpoints.yml --port $$(( $(RASA_PORT) + 2 )) --skip-visualization $(RASA_LOGGING)
 
 handback: $(INSTALLED) $(SECRETS)  ## an agent hands SENDER's conversation back to the bot
 	@test -n "$(SENDER)" || (echo "usage: make handback SENDER=<conversation id>" >&2; exit 2)
@@ -131,11 +134,19 @@ lint: $(INSTALLED)  ## ruff, rasa data validate
 	$(VENV)/bin/ruff check actions channels components demo_site services tests bench
 	$(RASA) data validate
 
+promtool:  ## install Debian's prometheus package for promtool (alert-rule tests)
+	@command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+	@command -v promtool >/dev/null || { echo "promtool missing: install Debian's prometheus package" >&2; exit 1; }
+
+alerts-check: promtool  ## promtool checks and unit tests of ops/prometheus/alerts.yml
+	promtool check rules ops/prometheus/alerts.yml
+	cd ops/prometheus && promtool test rules alerts_test.yml
+
 browser:  ## install Debian's chromium for the browser tests (Playwright drives it; no browser download)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || { echo "chromium missing: install Debian's chromium package" >&2; exit 1; }
 
-test: train seed lint webchat browser  ## everything: unit and database tests, rasa test stories, end-to-end over REST and in Chromium
+test: train seed lint webchat browser promtool  ## everything: unit and database tests, rasa test stories, end-to-end over REST and in Chromium
 	@# Sanic 21.12 patches its HTTP classes for the first app served in a process, so the Slack and Telegram
 	@# channel unit tests (each serves a real Sanic app) run in separate pytest processes.
 	$(VENV)/bin/pytest -q tests/channels/test_slack.py

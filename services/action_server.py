@@ -5,6 +5,9 @@
 Every route but ``/health`` needs ``Authorization: Bearer <ACTION_SERVER_TOKEN>``, the header
 Rasa sends through ``endpoints.yml``; anything else gets 401 before an action runs. It listens
 on ``ACTIONS_HOST`` (default 127.0.0.1). Without a token it refuses to start.
+
+``/metrics`` (Prometheus text, no personal data) is open like ``/health``; its logs mask
+emails, phones, addresses and card numbers (``services/log_masking.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ import os
 from sanic import Sanic, response
 from sanic.request import Request
 
-OPEN_PATHS = frozenset({"/health"})
+from services.conversation_metrics import observe_action_response
+from services.log_masking import install_log_masking
+from services.metrics_http import METRICS_PATH, instrument
+
+OPEN_PATHS = frozenset({"/health", METRICS_PATH})
 logger = logging.getLogger(__name__)
 
 
@@ -29,12 +36,13 @@ def authorised(request: Request, token: str) -> bool:
 
 
 def create_app(token: str, action_package: str = "actions") -> Sanic:
-    """rasa_sdk's Sanic app with the shared-secret check in front of every route but /health."""
+    """rasa_sdk's Sanic app with the shared-secret check in front of every route but /health and /metrics."""
     from rasa_sdk.endpoint import create_app as create_sdk_app
 
     if not token:
         raise ValueError("ACTION_SERVER_TOKEN is empty: set it (make run generates one into runtime/secrets.mk)")
     app = create_sdk_app(action_package, cors_origins=[])
+    instrument(app, "actions", on_response=observe_action_response)  # first, so it times refused calls too
 
     @app.middleware("request")
     async def require_token(request: Request):
@@ -52,8 +60,9 @@ def main() -> None:
     parser.add_argument("--actions", default="actions", help="package with the actions")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
+    install_log_masking()
     app = create_app(os.environ.get("ACTION_SERVER_TOKEN", ""), args.actions)
-    logger.info("action server on http://%s:%s (token required, /health open)", args.host, args.port)
+    logger.info("action server on http://%s:%s (token required, /health and /metrics open)", args.host, args.port)
     app.run(args.host, args.port, workers=1, access_log=False)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.pii import mask_text
 from services.store.models import CsatRating, Customer, Order, Ticket, utcnow
 
 TRANSCRIPT_TURNS = 10
@@ -34,6 +35,10 @@ def create_ticket(
 ) -> TicketView:
     """Open a ticket; the transcript keeps the last ``TRANSCRIPT_TURNS`` turns, each cut to ``MAX_TURN_CHARS``.
 
+    Turns are masked (``services.pii``): emails, phones, addresses and card numbers become
+    placeholders; order and tracking numbers stay. The agent reaches the customer's contact
+    details and addresses through ``customer_id`` and ``order_id``.
+
     ``order_id`` is only kept when it belongs to ``customer_id`` (an agent must not be
     pointed at someone else's order by an unverified shopper).
     """
@@ -43,7 +48,7 @@ def create_ticket(
         order = session.get(Order, order_id)
         if order is None or customer_id is None or order.customer_id != customer_id:
             order_id = None
-    turns = [{"role": t["role"], "text": str(t.get("text", ""))[:MAX_TURN_CHARS]} for t in transcript[-TRANSCRIPT_TURNS:]]
+    turns = [{"role": t["role"], "text": mask_text(str(t.get("text", "")))[:MAX_TURN_CHARS]} for t in transcript[-TRANSCRIPT_TURNS:]]
     ticket = Ticket(
         sender_id=sender_id, customer_id=customer_id, order_id=order_id, reason=reason,
         emotion_history=emotion_history, transcript=turns, status="open",

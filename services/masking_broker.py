@@ -1,0 +1,47 @@
+"""Rasa event brokers that mask personal data (``services.pii``) before an event leaves the server.
+
+In ``endpoints.yml``::
+
+    event_broker:
+      type: services.masking_broker.MaskingPikaEventBroker   # or MaskingSQLEventBroker
+      url: localhost
+      username: guest
+      password: guest
+      queues: [rasa_events]
+
+Rasa loads a broker ``type`` that is a module path with ``class_from_module_path`` and calls its
+``from_endpoint_config``; these subclasses keep Rasa's and mask in ``publish``. The tracker store
+keeps the unmasked conversation; the broker's consumers (analytics, Rasa X style tools) get
+masked user and bot text, message metadata, parse data (entities such as an email) and slot values.
+Sender ids, event names, intents and timestamps are kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.brokers.pika import PikaEventBroker
+from rasa.core.brokers.sql import SQLEventBroker
+
+from services.pii import mask_value
+
+MASKED_EVENT_KEYS = frozenset({"text", "metadata", "parse_data", "value", "data", "action_text"})
+
+
+def mask_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a serialised Rasa event with every string under ``MASKED_EVENT_KEYS`` masked."""
+    return {key: mask_value(value) if key in MASKED_EVENT_KEYS else value for key, value in event.items()}
+
+
+class MaskingPikaEventBroker(PikaEventBroker):
+    """Rasa's RabbitMQ broker, publishing masked events."""
+
+    def publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        super().publish(mask_event(event), headers)
+
+
+class MaskingSQLEventBroker(SQLEventBroker):
+    """Rasa's SQL broker (table ``events``), storing masked events."""
+
+    def publish(self, event: dict[str, Any]) -> None:
+        super().publish(mask_event(event))
