@@ -36,8 +36,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
+def wait_until(url: str, process: subprocess.Popen, log: Path, timeout_s: float = START_TIMEOUT_S,
+               poll_s: float = 1.0) -> None:
+    """Return once ``url`` answers 2xx; fail with the server's log if it exits or ``timeout_s`` passes."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}; log:\n{log.read_text()[-4000:]}")
@@ -46,8 +48,8 @@ def wait_until(url: str, process: subprocess.Popen, log: Path) -> None:
                 return
         except requests.ConnectionError:
             pass
-        time.sleep(1)
-    raise RuntimeError(f"{url} not up after {START_TIMEOUT_S} s; log:\n{log.read_text()[-4000:]}")
+        time.sleep(poll_s)
+    raise RuntimeError(f"{url} not up after {timeout_s} s; log:\n{log.read_text()[-4000:]}")
 
 
 SECRETS = {"RASA_AUTH_TOKEN": "e2e-api-token", "IDENTITY_SECRET": "e2e-identity-secret", "ACTION_SERVER_TOKEN": "e2e-action-token"}

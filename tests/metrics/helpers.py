@@ -1,36 +1,23 @@
-"""Reading Prometheus text exposition over HTTP, and starting a server on a free port."""
+"""Reading Prometheus text exposition over HTTP; servers start on a free port as in the e2e suite."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.e2e.conftest import free_port, wait_until
+
+__all__ = ["free_port", "scrape", "stop", "value", "wait_until_up", "Samples"]
+
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 300) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}; log:\n{log.read_text()[-4000:]}")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} not up after {timeout_s} s; log:\n{log.read_text()[-4000:]}")
+    """The e2e suite's start-up wait, with the longer bound a cold ``rasa run`` needs here."""
+    wait_until(url, process, log, timeout_s=timeout_s, poll_s=0.5)
 
 
 def stop(process: subprocess.Popen) -> None:
