@@ -32,10 +32,11 @@ RASA_LOGGING := --logging-config-file services/logging.yml
 EMOTION_MODEL := models/emotion/config.json
 RECOMMENDER_MODEL := models/recommender/model.npz
 RASA_MODEL := models/assistant.tar.gz
+KNOWLEDGE_INDEX := models/knowledge/index.json
 EMOTION_SPLITS := data/emotion/train.csv data/emotion/dev.csv data/emotion/test.csv
 
 .PHONY: help install seed reseed train emotion-data emotion-train emotion-eval emotion-compare recommender-train recommender-eval \
-        lookups run actions shell webchat webchat-optional test lint bench handback token identity-secret browser telegram-webhook interactive promtool alerts-check clean
+        lookups run actions shell webchat webchat-optional test lint bench handback token identity-secret browser telegram-webhook interactive promtool alerts-check knowledge-index knowledge-eval clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -88,15 +89,22 @@ $(RECOMMENDER_MODEL): $(wildcard services/recommender/*.py) | $(INSTALLED)
 	$(MAKE) --no-print-directory seed
 	$(PY) -m services.recommender.train --final
 
+$(KNOWLEDGE_INDEX): $(wildcard data/knowledge/*.md) data/knowledge/eval.yml $(wildcard services/knowledge/*.py) | $(INSTALLED)
+	$(PY) -m services.knowledge.build_index
+
+knowledge-index: $(KNOWLEDGE_INDEX)  ## embed the policy documents (data/knowledge) and calibrate the "I don't know" threshold
+knowledge-eval: $(KNOWLEDGE_INDEX)  ## recall@1/@3, answer accuracy, abstention: MiniLM retriever vs BM25 on data/knowledge/eval.yml
+	$(PY) -m services.knowledge.evaluate
+
 recommender-train: $(RECOMMENDER_MODEL)  ## train the LightFM recommender on the store database
 
 recommender-eval: $(RECOMMENDER_MODEL)  ## precision/recall/AUC vs popularity and random baselines
 	$(PY) -m services.recommender.evaluate
 
-train: $(EMOTION_MODEL) $(RECOMMENDER_MODEL)  ## train everything (Rasa skips what has not changed)
+train: $(EMOTION_MODEL) $(RECOMMENDER_MODEL) $(KNOWLEDGE_INDEX)  ## train everything (Rasa skips what has not changed)
 	$(RASA) train --fixed-model-name assistant --out models
 
-actions: seed $(RECOMMENDER_MODEL) $(SECRETS)  ## run the action server alone (127.0.0.1, shared secret)
+actions: seed $(RECOMMENDER_MODEL) $(KNOWLEDGE_INDEX) $(SECRETS)  ## run the action server alone (127.0.0.1, shared secret)
 	$(PY) -m services.action_server --port $(ACTIONS_PORT)
 
 run: train seed webchat-optional $(SECRETS)  ## action server, Rasa server (REST, socket.io, HTTP API with a token) and the site; Ctrl-C stops all
@@ -157,7 +165,7 @@ bench: $(EMOTION_MODEL) $(RECOMMENDER_MODEL)  ## latency benchmarks (figures, no
 	$(PY) bench/recommend_latency.py
 
 clean:  ## remove trained models, the runtime database and caches (not .venv)
-	rm -rf models/emotion models/recommender models/*.tar.gz runtime results .pytest_cache .rasa
+	rm -rf models/emotion models/recommender models/knowledge models/*.tar.gz runtime results .pytest_cache .rasa
 
 WEBCHAT_CLIENT := demo_site/node_modules/socket.io-client/dist/socket.io.min.js
 webchat: $(WEBCHAT_CLIENT)  ## install the web chat's socket.io client (npm; demo_site/package.json)

@@ -9,9 +9,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import shopper_tone
 from actions.dialogue.tone import compose
+from services.presentation import money
 from services.store.catalogue import find_category, find_product
 from services.store.db import session_scope
-from services.store.models import money
 
 FAQ_OPENERS = {
     "apologetic": "I'm sorry for the trouble. Here's our policy:",

@@ -11,8 +11,9 @@ from rasa_sdk import Tracker
 from actions.dialogue.tone import tone_for
 from services.settings import get_settings
 from services.store.identity import customer_from_metadata
+from services.store.order_flows import ORDER_FLOWS
 
-ORDER_REQUESTS = ("order_status", "cancel_order", "return_order", "change_address", "delivery_problem")
+ORDER_REQUESTS: tuple[str, ...] = ("order_status", *ORDER_FLOWS)
 
 
 def today() -> dt.date:
@@ -63,6 +64,14 @@ def transcript(tracker: Tracker, turns: int = 10) -> list[dict]:
         elif event.get("event") == "bot" and event.get("text"):
             out.append({"role": "bot", "text": event["text"]})
     return out[-turns:]
+
+
+def request_text(tracker: Tracker, intent: str) -> str:
+    """What the shopper wrote when they made the ``intent`` request (latest such message; "" if none)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and ((event.get("parse_data") or {}).get("intent") or {}).get("name") == intent:
+            return event.get("text") or ""
+    return ""
 
 
 def intent_name(tracker: Tracker) -> str | None:

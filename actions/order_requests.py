@@ -1,4 +1,8 @@
-"""Order status, cancel, return, change of address and delivery problems, for verified shoppers."""
+"""Order status and every order flow of ``services/store/order_flows.py``, for verified shoppers.
+
+These actions only dispatch: which order, whether the flow's rule allows it, which reply and
+which store operation all come from the flow's row.
+"""
 
 from __future__ import annotations
 
@@ -10,33 +14,23 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import current_customer, shopper_tone, today
+from actions.conversation import current_customer, request_text, shopper_tone, today
 from actions.dialogue.order_replies import NOT_FOUND, order_status_text, outcome_text, recent_orders_text
-from actions.dialogue.order_selection import eligible, pick_order
+from actions.dialogue.order_selection import pick_order
 from actions.dialogue.tone import compose
+from services.presentation import money
 from services.store.db import session_scope
+from services.store.exchanges import exchange_options
 from services.store.identity import is_locked_out, parse_order_number
-from services.store.models import money
-from services.store.orders import (
-    OrderView,
-    Outcome,
-    cancel_order,
-    change_address,
-    create_return,
-    get_order,
-    normalise_address,
-    recent_orders,
-)
+from services.store.order_flows import ORDER_FLOWS, ChangeRequest, OrderFlow, flow_for_pending
+from services.store.orders import OrderView, Outcome, get_order, normalise_address, recent_orders
 
-CONFIRM_QUESTION = {
-    "cancel_order": "Shall I cancel order {n} ({items}, {total})? The full amount goes back to your original payment method.",
-    "return_order": (
-        "Shall I open a return for order {n} ({items}, {total})? You'll get a free return label, "
-        "and the refund follows within 5-7 business days of the parcel reaching us."
-    ),
-    "delivery_problem": "Would you like me to open a ticket so a person from our team chases this with the carrier?",
-}
-PENDING_OF_REQUEST = {"cancel_order": "cancel", "return_order": "return", "change_address": "address", "delivery_problem": "ticket"}
+RECENT_ORDERS_CONSIDERED = 5
+
+
+def order_fields(order: OrderView) -> dict[str, Any]:
+    """The ``{n}``, ``{items}`` and ``{total}`` of an order's replies."""
+    return {"n": order.number, "items": order.item_summary, "total": money(order.total)}
 
 
 class ActionHandleRequest(Action):
@@ -56,6 +50,7 @@ class ActionHandleRequest(Action):
                 return [SlotSet("request", None), SlotSet("verification_locked", True), SlotSet("handoff_reason", "verification_failed")]
             return [FollowupAction("verification_form")]
 
+        flow = ORDER_FLOWS.get(request)  # None: an order status question
         tone = shopper_tone(tracker)
         number = parse_order_number(tracker.get_slot("order_number"))
         day = today()
@@ -65,62 +60,42 @@ class ActionHandleRequest(Action):
                 if order is None:
                     dispatcher.utter_message(text=compose(tone, NOT_FOUND))
                     return [SlotSet("order_number", None), SlotSet("request", None)]
-                others: list[OrderView] = []
             else:
-                history = recent_orders(session, customer, limit=5)
-                if request == "order_status":
+                history = recent_orders(session, customer, limit=RECENT_ORDERS_CONSIDERED)
+                if flow is None:
                     dispatcher.utter_message(text=recent_orders_text(history[:3], day, tone))
                     return [SlotSet("request", None), SlotSet("resolved", True)]
-                order, others = pick_order(history, request, day)
+                order, candidates = pick_order(history, flow, day)
                 if order is None:
-                    return self._ask_which(dispatcher, request, others, tone)
+                    return self._ask_which(dispatcher, flow, candidates)
 
-        if request == "order_status":
+        if flow is None:
             dispatcher.utter_message(text=order_status_text(order, day, tone))
             return [SlotSet("request", None), SlotSet("order_number", str(order.number)), SlotSet("resolved", True)]
-        if not eligible(order, request, day):
-            return self._not_possible(dispatcher, request, order, tone, day)
+        refusal = flow.refusal(order, day)
+        if refusal is not None:
+            text = order_status_text(order, day, tone) if flow.status_first else outcome_text(refusal, order.number, tone)
+            dispatcher.utter_message(text=text)
+            return [SlotSet("request", None), SlotSet("order_number", str(order.number)), SlotSet("resolved", True)]
+
         events: list[EventType] = [SlotSet("order_number", str(order.number)), SlotSet("request", None),
-                                   SlotSet("pending_change", PENDING_OF_REQUEST[request])]
-        if request == "change_address":
-            return events + [FollowupAction("address_form")]
-        if request == "delivery_problem":
-            dispatcher.utter_message(text=order_status_text(order, day, tone).rsplit("\n", 1)[0])
-        dispatcher.utter_message(
-            text=CONFIRM_QUESTION[request].format(n=order.number, items=order.item_summary, total=money(order.total)),
-            buttons=[{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
-        )
+                                   SlotSet("pending_change", flow.pending)]
+        if flow.form:  # the form asks from scratch (nothing left over from an earlier request); its validation asks flow.confirm
+            cleared = [SlotSet(slot, None) for slot in domain.get("forms", {}).get(flow.form, {}).get("required_slots", [])]
+            return events + cleared + [FollowupAction(flow.form)]
+        if flow.status_first:
+            dispatcher.utter_message(text=order_status_text(order, day, tone).rsplit("\n", 1)[0])  # without the closer
+        dispatcher.utter_message(response=flow.confirm, **order_fields(order))
         return events
 
     @staticmethod
-    def _ask_which(dispatcher: CollectingDispatcher, request: str, candidates: list[OrderView], tone: str) -> list[EventType]:
+    def _ask_which(dispatcher: CollectingDispatcher, flow: OrderFlow, candidates: list[OrderView]) -> list[EventType]:
         if not candidates:
-            what = {"cancel_order": "can still be cancelled (only orders that haven't shipped can be)",
-                    "change_address": "can still get a new address (only orders that haven't shipped can)",
-                    "return_order": "can be returned (delivered in the last 30 days)",
-                    "delivery_problem": "is on its way or recently delivered"}[request]
-            dispatcher.utter_message(text=compose(tone, f"None of your recent orders {what}.",
-                                                  next_steps=["If you meant a specific order, give me its 6-digit number."]))
+            dispatcher.utter_message(response=flow.none_eligible)
             return [SlotSet("request", None)]
-        listing = [f"{o.number}: {o.item_summary}" for o in candidates[:5]]
-        dispatcher.utter_message(text=compose(tone, "Which order is it about?", listing, ["Reply with the order number."], closer=False))
-        return [SlotSet("request", request)]
-
-    @staticmethod
-    def _not_possible(dispatcher: CollectingDispatcher, request: str, order: OrderView, tone: str, day) -> list[EventType]:
-        if request in ("cancel_order", "change_address"):
-            outcome = Outcome.ALREADY_CANCELLED if order.status == "cancelled" else Outcome.ALREADY_SHIPPED
-        elif order.has_return or order.status == "returned":
-            outcome = Outcome.ALREADY_RETURNED
-        elif order.status != "delivered":
-            outcome = Outcome.NOT_DELIVERED
-        else:
-            outcome = Outcome.WINDOW_CLOSED
-        if request == "delivery_problem":
-            dispatcher.utter_message(text=order_status_text(order, day, tone))
-        else:
-            dispatcher.utter_message(text=outcome_text(outcome, order.number, tone))
-        return [SlotSet("request", None), SlotSet("order_number", str(order.number)), SlotSet("resolved", True)]
+        listing = "\n".join(f"{o.number}: {o.item_summary}" for o in candidates[:RECENT_ORDERS_CONSIDERED])
+        dispatcher.utter_message(response=flow.ask_which, orders=listing)
+        return [SlotSet("request", flow.intent)]
 
 
 class ActionExecuteChange(Action):
@@ -131,33 +106,31 @@ class ActionExecuteChange(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         pending = tracker.get_slot("pending_change")
-        customer = current_customer(tracker)
-        number = parse_order_number(tracker.get_slot("order_number"))
-        tone = shopper_tone(tracker)
-        done: list[EventType] = [SlotSet("pending_change", None), SlotSet("resolved", True)]
         if pending == "recommend":
             return [SlotSet("pending_change", None), FollowupAction("action_recommend_products")]
-        if pending == "ticket":
-            return [SlotSet("pending_change", None), SlotSet("handoff_reason", "delivery_problem"), FollowupAction("action_handoff")]
-        if customer is None or number is None or pending not in ("cancel", "return", "address"):
+        flow = flow_for_pending(pending)
+        if flow is not None and flow.operation is None:
+            return [SlotSet("pending_change", None), SlotSet("handoff_reason", flow.intent), FollowupAction("action_handoff")]
+        customer = current_customer(tracker)
+        number = parse_order_number(tracker.get_slot("order_number"))
+        if customer is None or number is None or flow is None or flow.operation is None:
             dispatcher.utter_message(response="utter_nothing_pending")
             return [SlotSet("pending_change", None)]
+        request = ChangeRequest(
+            customer_id=customer, order_number=number, today=today(),
+            new_address=tracker.get_slot("new_address") or "", option_sku=tracker.get_slot("exchange_option") or "",
+            description=request_text(tracker, flow.intent),
+        )
         with session_scope() as session:
-            if pending == "cancel":
-                outcome = cancel_order(session, customer, number)
-                text = f"Done: order {number} is cancelled and the refund is on its way (5-7 business days)."
-            elif pending == "return":
-                outcome, rma = create_return(session, customer, number, today(), reason="requested in chat")
-                text = (f"Your return is open: {rma}. The free return label is on its way to your email. "
-                        "Drop the parcel at any carrier point within 14 days.")
-            else:
-                outcome = change_address(session, customer, number, tracker.get_slot("new_address") or "")
-                text = f"Done: order {number} will go to {tracker.get_slot('new_address')}."
-        if outcome is Outcome.DONE:
-            dispatcher.utter_message(text=compose(tone, text))
+            outcome, code = flow.operation(session, request)
+            options = exchange_options(session, customer, number) if request.option_sku else []
+            option = next((o.label for o in options if o.sku == request.option_sku), "")
+        if outcome is Outcome.DONE and flow.done:
+            dispatcher.utter_message(response=flow.done, n=number, code=code or "", address=request.new_address, option=option)
         else:
-            dispatcher.utter_message(text=outcome_text(outcome, number, tone))
-        return done + [SlotSet("new_address", None)]
+            dispatcher.utter_message(text=outcome_text(outcome, number, shopper_tone(tracker)))
+        return [SlotSet("pending_change", None), SlotSet("resolved", True), SlotSet("new_address", None),
+                SlotSet("exchange_option", None)]
 
 
 class ActionDeclineChange(Action):
@@ -170,11 +143,11 @@ class ActionDeclineChange(Action):
         pending = tracker.get_slot("pending_change")
         if pending == "recommend":
             dispatcher.utter_message(response="utter_no_recommendations_ok")
-        elif pending == "ticket":
-            dispatcher.utter_message(response="utter_no_ticket_ok")
+        elif (flow := flow_for_pending(pending)) is not None and flow.operation is None:
+            dispatcher.utter_message(response="utter_no_ticket_ok")  # the flow's yes would have opened a ticket
         else:
             dispatcher.utter_message(response="utter_nothing_changed")
-        return [SlotSet("pending_change", None), SlotSet("new_address", None)]
+        return [SlotSet("pending_change", None), SlotSet("new_address", None), SlotSet("exchange_option", None)]
 
 
 class ValidateAddressForm(FormValidationAction):
@@ -188,8 +161,5 @@ class ValidateAddressForm(FormValidationAction):
         if address is None:
             dispatcher.utter_message(response="utter_invalid_address")
             return {"new_address": None}
-        dispatcher.utter_message(
-            text=f"Just to confirm: send order {tracker.get_slot('order_number')} to {address}?",
-            buttons=[{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
-        )
+        dispatcher.utter_message(response=ORDER_FLOWS["change_address"].confirm, n=tracker.get_slot("order_number"), address=address)
         return {"new_address": address}

@@ -1,4 +1,4 @@
-"""Personalised recommendations, regulated by mood (never to an upset shopper)."""
+"""Personalised recommendations, regulated by mood (the policy: actions/dialogue/upsell.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import current_customer
 from actions.dialogue.config import dialogue_config
+from actions.dialogue.upsell import may_offer, may_show
 from services.recommender.presentation import format_recommendations
 from services.recommender.service import get_recommender
 from services.store.catalogue import find_category, find_product
@@ -41,7 +42,7 @@ class ActionRecommendProducts(Action):
         return "action_recommend_products"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if tracker.get_slot("emotion") in dialogue_config().hold_back_recommendations_when:
+        if not may_show(tracker.get_slot("emotion"), dialogue_config()):
             dispatcher.utter_message(response="utter_recommendations_held_back")
             return []
         recommender = get_recommender()
@@ -68,7 +69,7 @@ class ActionOfferRecommendations(Action):
         return "action_offer_recommendations"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if tracker.get_slot("emotion") not in dialogue_config().offer_recommendations_when or get_recommender() is None:
+        if not may_offer(tracker.get_slot("emotion"), dialogue_config()) or get_recommender() is None:
             return []
         dispatcher.utter_message(
             response="utter_offer_recommendations",

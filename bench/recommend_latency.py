@@ -27,9 +27,9 @@ from lightfm.data import Dataset
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from the repo root
 
 from services.recommender.dataset import ItemMeta, RecommenderData
+from services.recommender.fitting import fit_model
 from services.recommender.options import RecommenderOptions
 from services.recommender.service import Recommender
-from services.recommender.train import fit_model
 
 TARGET_P50_MS = 5.0
 

@@ -17,7 +17,7 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,7 +30,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from components.emotion.data import data_fingerprint
 from components.emotion.inference import EmotionPredictor
 from components.emotion.labels import dialogue_label
-from components.emotion.train import TrainingOptions, train
+
+if TYPE_CHECKING:  # training code (torch training loop, matplotlib reports) is imported only when training
+    from components.emotion.train import TrainingOptions
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +115,8 @@ class EmotionClassifier(GraphComponent):
 
     @staticmethod
     def training_options(config: dict[str, Any], output_dir: str) -> TrainingOptions:
+        from components.emotion.train import TrainingOptions
+
         known = {f.name for f in dataclasses.fields(TrainingOptions)}
         unknown = set(config.get("training", {})) - known
         if unknown:
@@ -130,6 +134,8 @@ class EmotionClassifier(GraphComponent):
                 shutil.copytree(source, target)
             else:
                 logger.info("No matching model in %s: fine-tuning the emotion classifier", source)
+                from components.emotion.train import train
+
                 train(options)
         return self._resource
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from components.emotion.labels import LABELS
 from services.settings import get_settings
 
 
@@ -42,10 +43,17 @@ def load_config(path: Path) -> DialogueConfig:
     if not 0 < escalation.decay <= 1:
         raise ValueError(f"{path}: escalation.decay must be in (0, 1], got {escalation.decay}")
     rec = raw.get("recommendations", {})
+    offer = frozenset(rec.get("offer_when", ["satisfied", "grateful"]))
+    hold_back = frozenset(rec.get("hold_back_when", ["angry", "frustrated"]))
+    unknown_labels = (offer | hold_back) - set(LABELS)
+    if unknown_labels:
+        raise ValueError(f"{path}: unknown emotions {sorted(unknown_labels)} in recommendations; expected {list(LABELS)}")
+    if offer & hold_back:
+        raise ValueError(f"{path}: {sorted(offer & hold_back)} both offered and held back in recommendations")
     return DialogueConfig(
         escalation=escalation,
-        offer_recommendations_when=frozenset(rec.get("offer_when", ["satisfied", "grateful"])),
-        hold_back_recommendations_when=frozenset(rec.get("hold_back_when", ["angry", "frustrated"])),
+        offer_recommendations_when=offer,
+        hold_back_recommendations_when=hold_back,
         expected_wait=raw.get("handoff", {}).get("expected_wait", "within 2 business hours"),
         history_turns=int(raw.get("history", {}).get("max_turns", 10)),
     )

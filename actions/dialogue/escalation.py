@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from actions.dialogue.config import EscalationConfig
 from components.emotion.labels import NEGATIVE
 
+# One weight per label of components/emotion/labels.py (tests/dialogue/test_emotion_vocabulary.py checks).
 SEVERITY: dict[str, float] = {
     "angry": 1.0, "frustrated": 0.8, "anxious": 0.4, "confused": 0.2,
     "neutral": 0.0, "satisfied": 0.0, "grateful": 0.0,
 }
+# A confident angry turn followed by one of these escalates at once ("angry_unresolved").
+HOSTILE_AFTER_ANGER: frozenset[str] = frozenset({"angry", "frustrated"})
 
 THREAT_RE = re.compile(
     r"charge\s*back|dispute (?:the|this|it) with|(?:call|contact|tell) my bank|lawyer|attorney|legal action|\bsue\b|"
@@ -75,7 +78,7 @@ def decide(history: list[dict], text: str | None, nlu_failures: int, config: Esc
             previous.get("label") == "angry"
             and is_confident(previous, config)
             and float(previous.get("confidence", 0)) >= config.angry_confidence
-            and latest.get("label") in {"angry", "frustrated"}
+            and latest.get("label") in HOSTILE_AFTER_ANGER
             and is_confident(latest, config)
         ):
             return Decision(True, "angry_unresolved")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from actions.dialogue.tone import compose
-from services.store.models import money
-from services.store.orders import OrderView, Outcome
+from services.presentation import money
+from services.store.orders import RETURN_WINDOW_DAYS, OrderView, Outcome
 
 CARRIER_TRACKING_HINT = "You can follow it on the carrier's site with that tracking number."
 
@@ -70,15 +70,31 @@ OUTCOME_TEXT: dict[Outcome, str] = {
     Outcome.NOT_FOUND: NOT_FOUND,
     Outcome.ALREADY_SHIPPED: (
         "Order {n} has already shipped, so it can't be cancelled or changed any more. "
-        "Once it arrives you can return it for free within 30 days."
+        f"Once it arrives you can return it for free within {RETURN_WINDOW_DAYS} days."
     ),
     Outcome.ALREADY_CANCELLED: "Order {n} is already cancelled.",
+    Outcome.NOT_SHIPPED: "Order {n} hasn't left our warehouse yet, so nothing can have gone wrong on the way.",
     Outcome.NOT_DELIVERED: (
-        "Order {n} hasn't been delivered yet, so there's nothing to return. "
+        "Order {n} hasn't been delivered yet, so there's nothing to send back or repair. "
         "If you no longer want it, you can refuse the delivery or return it once it arrives."
     ),
-    Outcome.WINDOW_CLOSED: "Order {n} was delivered more than 30 days ago, outside our return window. Items under warranty can still be repaired or replaced.",
+    Outcome.WINDOW_CLOSED: (
+        f"Order {{n}} was delivered more than {RETURN_WINDOW_DAYS} days ago, outside our return and exchange window. "
+        "Items under warranty can still be repaired or replaced: say 'warranty claim' to start one."
+    ),
     Outcome.ALREADY_RETURNED: "A return for order {n} is already open or completed.",
+    Outcome.ALREADY_EXCHANGED: "An exchange for order {n} is already open, so it can't be returned or exchanged again.",
+    Outcome.NOT_EXCHANGEABLE: (
+        "The items in order {n} come in one size and colour only, so there's nothing to exchange them for. "
+        f"You can return them within {RETURN_WINDOW_DAYS} days of delivery instead."
+    ),
+    Outcome.NO_SUCH_OPTION: "I couldn't match that to an option of order {n}.",
+    Outcome.OUT_OF_STOCK: "Sorry, that option is out of stock right now, so I couldn't reserve it for order {n}.",
+    Outcome.WARRANTY_EXPIRED: (
+        "The items in order {n} are past their warranty period, so I can't open a warranty claim. "
+        "A person from our team can still look at a paid repair."
+    ),
+    Outcome.ALREADY_CLAIMED: "A warranty claim for order {n} is already open; our team will be in touch about it.",
     Outcome.INVALID_ADDRESS: "That doesn't look like a full address. Please send street and number, city and postcode in one message.",
 }
 

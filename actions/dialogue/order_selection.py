@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from services.store.order_flows import OrderFlow
 from services.store.orders import OrderView
 
 
-def eligible(order: OrderView, request: str, today: dt.date) -> bool:
-    """Whether ``request`` can be carried out on ``order`` today."""
-    if request in ("cancel_order", "change_address"):
-        return order.status == "placed"
-    if request == "return_order":
-        return order.is_returnable(today)
-    if request == "delivery_problem":
-        return order.status in ("shipped", "delivered")
-    return True
+def pick_order(orders: list[OrderView], flow: OrderFlow, today: dt.date) -> tuple[OrderView | None, list[OrderView]]:
+    """(the order to act on, or None; all orders the flow's rule allows). Orders newest first.
 
-
-def pick_order(orders: list[OrderView], request: str, today: dt.date) -> tuple[OrderView | None, list[OrderView]]:
-    """(the one eligible order, or None; all eligible orders). Orders newest first.
-
-    For a status request the newest order is taken when there is no better clue: a
-    delayed shipment first, then the newest order.
+    One eligible order is taken as is. With several, the flow's ``prefer`` (a delayed shipment
+    for a delivery problem) picks the first it likes; otherwise the shopper is asked which.
     """
-    candidates = [o for o in orders if eligible(o, request, today)]
-    if request == "delivery_problem":
-        delayed = [o for o in candidates if o.is_delayed(today)]
-        if delayed:
-            return delayed[0], candidates
-        return (candidates[0] if candidates else None), candidates
-    return (candidates[0] if len(candidates) == 1 else None), candidates
+    candidates = [o for o in orders if flow.refusal(o, today) is None]
+    if len(candidates) == 1:
+        return candidates[0], candidates
+    preferred = [o for o in candidates if flow.prefer is not None and flow.prefer(o, today)]
+    if preferred:
+        return preferred[0], candidates
+    return None, candidates

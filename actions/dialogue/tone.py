@@ -2,7 +2,7 @@
 
 Static responses get their tone from conditional response variations on the ``tone``
 slot in domain.yml; this module gives composed replies the same six tones.
-Never mixes an upsell into an apology: ``allows_upsell`` is False for negative tones.
+When products may be shown is decided by emotion, not tone: actions/dialogue/upsell.py.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ TONE_OF_EMOTION: dict[str, str] = {
     "grateful": "warm",
 }
 TONES: tuple[str, ...] = ("apologetic", "empathetic", "reassuring", "stepwise", "efficient", "warm")
-NEGATIVE_TONES = frozenset({"apologetic", "empathetic", "reassuring"})
 
 _CLOSERS: dict[str, str] = {
     "apologetic": "If that doesn't fix it, I can bring in a person from our team right away.",
@@ -34,10 +33,6 @@ _CLOSERS: dict[str, str] = {
 def tone_for(emotion: str | None) -> str:
     """The tone for an emotion label; ``efficient`` when unknown."""
     return TONE_OF_EMOTION.get(emotion or "", "efficient")
-
-
-def allows_upsell(tone: str) -> bool:
-    return tone not in NEGATIVE_TONES
 
 
 def compose(tone: str, headline: str, facts: Sequence[str] = (), next_steps: Sequence[str] = (), closer: bool = True) -> str:

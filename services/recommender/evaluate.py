@@ -35,8 +35,9 @@ from lightfm import LightFM
 from lightfm.evaluation import auc_score, precision_at_k, recall_at_k
 
 from services.recommender.dataset import RecommenderData, load_dataset
+from services.recommender.fitting import fit_model
 from services.recommender.options import RecommenderOptions
-from services.recommender.train import METRICS_FILE, fit_model
+from services.recommender.storage import METRICS_FILE
 from services.settings import get_settings
 
 METRICS = ("precision@5", "precision@10", "recall@10", "auc")

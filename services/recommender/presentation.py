@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from services.presentation import money
 from services.recommender.service import Recommendation
-from services.store.models import money
 
 
 def format_recommendations(recs: Sequence[Recommendation]) -> tuple[str, dict]:

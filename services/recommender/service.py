@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from services.recommender.dataset import ItemMeta
 from services.recommender.options import RecommenderOptions
-from services.recommender.train import (
+from services.recommender.storage import (
     ITEM_FEATURES_FILE,
     ITEMS_FILE,
     MANIFEST_FILE,
@@ -140,10 +140,6 @@ class Recommender:
             mappings["user_feature_ids"],
             manifest["options"]["context_weight"],
         )
-
-    def knows(self, customer_id: str | None) -> bool:
-        """True if the model has a representation of ``customer_id`` (otherwise: cold start)."""
-        return customer_id is not None and customer_id in self.user_ids
 
     def refresh_stock(self, session: Session) -> None:
         """Reload stock levels from the store database (products unknown to the model are ignored)."""

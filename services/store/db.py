@@ -27,7 +27,7 @@ def make_engine(url: str | None = None) -> Engine:
     engine = create_engine(url, future=True, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
-        # SQLite keeps Numeric as float; amounts are formatted to cents (models.money), so the warning is noise.
+        # SQLite keeps Numeric as float; amounts are formatted to cents (services.presentation.money), so the warning is noise.
         warnings.filterwarnings("ignore", message="Dialect sqlite\\+pysqlite does \\*not\\* support Decimal")
     return engine
 

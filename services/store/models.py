@@ -8,7 +8,6 @@ models and the migrations agree.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -25,12 +24,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
-
-ORDER_STATUSES = ("placed", "shipped", "delivered", "cancelled", "returned")
-SHIPMENT_STATUSES = ("label_created", "in_transit", "delivered", "returned_to_sender")
-RETURN_STATUSES = ("requested", "received", "refunded")
-TICKET_STATUSES = ("open", "in_progress", "resolved")
-INTERACTION_KINDS = ("view", "purchase", "rating")
 
 
 def utcnow() -> dt.datetime:
@@ -68,12 +61,36 @@ class Product(Base):
         return [t for t in self.tags.split(",") if t]
 
 
+class ProductVariant(Base):
+    """A size and/or colour of a product, with its own stock (what an exchange hands out)."""
+
+    __tablename__ = "product_variants"
+
+    id = Column(Integer, primary_key=True)
+    product_id = Column(Integer, ForeignKey("products.id"), nullable=False, index=True)
+    sku = Column(String(40), nullable=False, unique=True)
+    size = Column(String(8), nullable=True)
+    colour = Column(String(24), nullable=True)
+    stock = Column(Integer, nullable=False, default=0)
+
+    product = relationship("Product")
+
+
+class WarrantyPeriod(Base):
+    """How long the products of one category are under warranty after delivery."""
+
+    __tablename__ = "warranty_periods"
+
+    category = Column(String(64), primary_key=True)
+    months = Column(Integer, nullable=False)
+
+
 class Order(Base):
     __tablename__ = "orders"
 
     id = Column(Integer, primary_key=True, autoincrement=False)  # the 6-digit order number
     customer_id = Column(String(16), ForeignKey("customers.id"), nullable=False, index=True)
-    status = Column(String(16), nullable=False)  # one of ORDER_STATUSES
+    status = Column(String(16), nullable=False)  # placed | shipped | delivered | cancelled | returned
     placed_at = Column(DateTime, nullable=False)
     shipping_address = Column(String(400), nullable=False)
     total = Column(Numeric(10, 2), nullable=False)
@@ -86,6 +103,8 @@ class Order(Base):
     items = relationship("OrderItem", back_populates="order", order_by="OrderItem.id")
     shipment = relationship("Shipment", back_populates="order", uselist=False)
     returns = relationship("ReturnRequest", back_populates="order", order_by="ReturnRequest.id")
+    exchanges = relationship("Exchange", back_populates="order", order_by="Exchange.id")
+    claims = relationship("WarrantyClaim", back_populates="order", order_by="WarrantyClaim.id")
 
 
 class OrderItem(Base):
@@ -108,7 +127,7 @@ class Shipment(Base):
     order_id = Column(Integer, ForeignKey("orders.id"), nullable=False, unique=True)
     carrier = Column(String(32), nullable=False)
     tracking_number = Column(String(40), nullable=False)
-    status = Column(String(24), nullable=False)  # one of SHIPMENT_STATUSES
+    status = Column(String(24), nullable=False)  # label_created | in_transit | delivered | returned_to_sender
     shipped_at = Column(DateTime, nullable=True)
     promised_date = Column(Date, nullable=False)
     delivered_at = Column(DateTime, nullable=True)
@@ -125,12 +144,45 @@ class ReturnRequest(Base):
     rma_code = Column(String(24), nullable=False, unique=True)
     order_id = Column(Integer, ForeignKey("orders.id"), nullable=False, index=True)
     reason = Column(String(400), nullable=False, default="")
-    status = Column(String(16), nullable=False)  # one of RETURN_STATUSES
+    status = Column(String(16), nullable=False)  # requested | received | refunded
     refund_amount = Column(Numeric(10, 2), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     refunded_at = Column(DateTime, nullable=True)
 
     order = relationship("Order", back_populates="returns")
+
+
+class Exchange(Base):
+    """An exchange RMA: one item of an order swapped for another size or colour of the same product."""
+
+    __tablename__ = "exchanges"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(24), nullable=False, unique=True)
+    order_id = Column(Integer, ForeignKey("orders.id"), nullable=False, index=True)
+    order_item_id = Column(Integer, ForeignKey("order_items.id"), nullable=False)
+    variant_id = Column(Integer, ForeignKey("product_variants.id"), nullable=False)
+    status = Column(String(16), nullable=False)  # requested | received | shipped
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    order = relationship("Order", back_populates="exchanges")
+    item = relationship("OrderItem")
+    variant = relationship("ProductVariant")
+
+
+class WarrantyClaim(Base):
+    """A repair or warranty claim on a delivered order."""
+
+    __tablename__ = "warranty_claims"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(24), nullable=False, unique=True)
+    order_id = Column(Integer, ForeignKey("orders.id"), nullable=False, index=True)
+    description = Column(String(400), nullable=False, default="")
+    status = Column(String(16), nullable=False)  # open | in_repair | resolved
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    order = relationship("Order", back_populates="claims")
 
 
 class Ticket(Base):
@@ -145,7 +197,7 @@ class Ticket(Base):
     reason = Column(String(64), nullable=False)
     emotion_history = Column(JSON, nullable=False, default=list)  # [{"label", "confidence"}...], oldest first
     transcript = Column(JSON, nullable=False, default=list)  # [{"role": "user"|"bot", "text"}...]
-    status = Column(String(16), nullable=False, default="open")  # one of TICKET_STATUSES
+    status = Column(String(16), nullable=False, default="open")  # open | in_progress | resolved
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -158,7 +210,7 @@ class Interaction(Base):
     id = Column(Integer, primary_key=True)
     customer_id = Column(String(16), ForeignKey("customers.id"), nullable=False, index=True)
     product_id = Column(Integer, ForeignKey("products.id"), nullable=False, index=True)
-    kind = Column(String(16), nullable=False)  # one of INTERACTION_KINDS
+    kind = Column(String(16), nullable=False)  # view | purchase | rating
     rating = Column(Integer, nullable=True)  # 1-5 for kind == "rating"
     occurred_at = Column(DateTime, nullable=False, index=True)
 
@@ -215,8 +267,3 @@ class LinkedAccount(Base):
     external_id = Column(String(128), nullable=False)
     customer_id = Column(String(16), ForeignKey("customers.id"), nullable=False, index=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
-
-
-def money(value: Decimal | float) -> str:
-    """Format an amount for shoppers: ``$1,234.50``."""
-    return f"${Decimal(value):,.2f}"

@@ -7,56 +7,43 @@ treats "no such order" and "someone else's order" alike, so nothing leaks.
 from __future__ import annotations
 
 import datetime as dt
-import enum
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from services.store.models import Order, ReturnRequest, utcnow
+from services.store.models import Order, OrderItem, ProductVariant, ReturnRequest, WarrantyPeriod, utcnow
+from services.store.order_rules import Outcome, return_refusal, unshipped_refusal
+from services.store.order_view import RETURN_WINDOW_DAYS, OrderLine, OrderView
 
-RETURN_WINDOW_DAYS = 30
+__all__ = [
+    "MAX_ADDRESS_LENGTH", "RETURN_WINDOW_DAYS", "OrderView", "Outcome", "cancel_order", "change_address",
+    "create_return", "get_order", "load_order", "normalise_address", "recent_orders", "view_of",
+]
+
 MAX_ADDRESS_LENGTH = 400
+_ORDER_DETAILS = (
+    selectinload(Order.items).joinedload(OrderItem.product),
+    selectinload(Order.shipment),
+    selectinload(Order.returns),
+    selectinload(Order.exchanges),
+    selectinload(Order.claims),
+)
 
 
-@dataclass(frozen=True)
-class OrderView:
-    """What a verified shopper may see of one of their orders."""
-
-    number: int
-    status: str
-    placed_at: dt.datetime
-    items: tuple[tuple[str, int], ...]  # (product name, quantity)
-    product_ids: tuple[int, ...]
-    total: Decimal
-    payment_status: str
-    shipping_address: str
-    carrier: str | None
-    tracking_number: str | None
-    shipment_status: str | None
-    promised_date: dt.date | None
-    shipped_at: dt.datetime | None
-    delivered_at: dt.datetime | None
-    has_return: bool
-
-    def is_delayed(self, today: dt.date) -> bool:
-        """Shipped, not delivered, and past the promised date."""
-        return self.status == "shipped" and self.promised_date is not None and today > self.promised_date
-
-    def return_deadline(self) -> dt.date | None:
-        return (self.delivered_at.date() + dt.timedelta(days=RETURN_WINDOW_DAYS)) if self.delivered_at else None
-
-    def is_returnable(self, today: dt.date) -> bool:
-        deadline = self.return_deadline()
-        return self.status == "delivered" and not self.has_return and deadline is not None and today <= deadline
-
-    @property
-    def item_summary(self) -> str:
-        return ", ".join(f"{q} x {name}" if q > 1 else name for name, q in self.items)
+def _views(session: Session, orders: list[Order]) -> list[OrderView]:
+    """Views of ``orders``, with the warranty periods and exchangeable products looked up once."""
+    if not orders:
+        return []
+    warranty = {category: months for category, months in session.execute(select(WarrantyPeriod.category, WarrantyPeriod.months))}
+    product_ids = {item.product_id for order in orders for item in order.items}
+    with_variants = set(
+        session.execute(select(ProductVariant.product_id).where(ProductVariant.product_id.in_(product_ids)).distinct()).scalars()
+    )
+    return [_view(order, warranty, with_variants) for order in orders]
 
 
-def _view(order: Order) -> OrderView:
+def _view(order: Order, warranty: dict[str, int], with_variants: set[int]) -> OrderView:
     s = order.shipment
     return OrderView(
         number=order.id,
@@ -74,22 +61,32 @@ def _view(order: Order) -> OrderView:
         shipped_at=s.shipped_at if s else None,
         delivered_at=s.delivered_at if s else None,
         has_return=bool(order.returns),
+        lines=tuple(
+            OrderLine(item_id=i.id, product_id=i.product_id, name=i.product.name, quantity=i.quantity,
+                      category=i.product.category, warranty_months=warranty.get(i.product.category),
+                      has_variants=i.product_id in with_variants)
+            for i in order.items
+        ),
+        has_exchange=bool(order.exchanges),
+        has_open_claim=any(c.status != "resolved" for c in order.claims),
     )
 
 
-def _load(session: Session, order_number: int, customer_id: str) -> Order | None:
-    stmt = (
-        select(Order)
-        .where(Order.id == order_number, Order.customer_id == customer_id)
-        .options(selectinload(Order.items), selectinload(Order.shipment), selectinload(Order.returns))
-    )
+def view_of(session: Session, order: Order) -> OrderView:
+    """The shopper's view of a loaded order."""
+    return _views(session, [order])[0]
+
+
+def load_order(session: Session, customer_id: str, order_number: int) -> Order | None:
+    """The ORM order if it belongs to ``customer_id``; None otherwise (missing or not theirs)."""
+    stmt = select(Order).where(Order.id == order_number, Order.customer_id == customer_id).options(*_ORDER_DETAILS)
     return session.execute(stmt).scalar_one_or_none()
 
 
 def get_order(session: Session, customer_id: str, order_number: int) -> OrderView | None:
     """The order if it belongs to ``customer_id``; None otherwise (missing or not theirs)."""
-    order = _load(session, order_number, customer_id)
-    return _view(order) if order else None
+    order = load_order(session, customer_id, order_number)
+    return view_of(session, order) if order else None
 
 
 def recent_orders(session: Session, customer_id: str, limit: int = 3) -> list[OrderView]:
@@ -99,22 +96,9 @@ def recent_orders(session: Session, customer_id: str, limit: int = 3) -> list[Or
         .where(Order.customer_id == customer_id)
         .order_by(Order.placed_at.desc())
         .limit(limit)
-        .options(selectinload(Order.items), selectinload(Order.shipment), selectinload(Order.returns))
+        .options(*_ORDER_DETAILS)
     )
-    return [_view(o) for o in session.execute(stmt).scalars()]
-
-
-class Outcome(str, enum.Enum):
-    """Result of a change request; the value names the reply to give."""
-
-    DONE = "done"
-    NOT_FOUND = "not_found"
-    ALREADY_SHIPPED = "already_shipped"
-    ALREADY_CANCELLED = "already_cancelled"
-    NOT_DELIVERED = "not_delivered"
-    WINDOW_CLOSED = "window_closed"
-    ALREADY_RETURNED = "already_returned"
-    INVALID_ADDRESS = "invalid_address"
+    return _views(session, list(session.execute(stmt).scalars()))
 
 
 def normalise_address(text: str) -> str | None:
@@ -125,21 +109,12 @@ def normalise_address(text: str) -> str | None:
     return address
 
 
-def _unshipped(order: Order | None) -> Outcome | None:
-    """Why an order can no longer be changed before shipping, or None if it still can."""
+def cancel_order(session: Session, customer_id: str, order_number: int, today: dt.date | None = None) -> Outcome:
+    """Cancel an order that has not shipped yet, marking it refunded."""
+    order = load_order(session, customer_id, order_number)
     if order is None:
         return Outcome.NOT_FOUND
-    if order.status == "cancelled":
-        return Outcome.ALREADY_CANCELLED
-    if order.status != "placed":
-        return Outcome.ALREADY_SHIPPED
-    return None
-
-
-def cancel_order(session: Session, customer_id: str, order_number: int) -> Outcome:
-    """Cancel an order that has not shipped yet, marking it refunded."""
-    order = _load(session, order_number, customer_id)
-    refusal = _unshipped(order)
+    refusal = unshipped_refusal(view_of(session, order), today or utcnow().date())
     if refusal:
         return refusal
     now = utcnow()
@@ -152,16 +127,12 @@ def create_return(
     session: Session, customer_id: str, order_number: int, today: dt.date, reason: str = ""
 ) -> tuple[Outcome, str | None]:
     """Open a return (RMA) for a delivered order within the return window; returns (outcome, RMA code)."""
-    order = _load(session, order_number, customer_id)
+    order = load_order(session, customer_id, order_number)
     if order is None:
         return Outcome.NOT_FOUND, None
-    view = _view(order)
-    if view.has_return or order.status == "returned":
-        return Outcome.ALREADY_RETURNED, None
-    if order.status != "delivered":
-        return Outcome.NOT_DELIVERED, None
-    if not view.is_returnable(today):
-        return Outcome.WINDOW_CLOSED, None
+    refusal = return_refusal(view_of(session, order), today)
+    if refusal:
+        return refusal, None
     # One return per order (checked above), so the order number makes the code unique.
     ret = ReturnRequest(
         rma_code=f"RMA-{order.id}", order_id=order.id, reason=reason[:400], status="requested",
@@ -172,13 +143,17 @@ def create_return(
     return Outcome.DONE, ret.rma_code
 
 
-def change_address(session: Session, customer_id: str, order_number: int, new_address: str) -> Outcome:
+def change_address(
+    session: Session, customer_id: str, order_number: int, new_address: str, today: dt.date | None = None
+) -> Outcome:
     """Change the delivery address of an order that has not shipped yet."""
     address = normalise_address(new_address)
     if address is None:
         return Outcome.INVALID_ADDRESS
-    order = _load(session, order_number, customer_id)
-    refusal = _unshipped(order)
+    order = load_order(session, customer_id, order_number)
+    if order is None:
+        return Outcome.NOT_FOUND
+    refusal = unshipped_refusal(view_of(session, order), today or utcnow().date())
     if refusal:
         return refusal
     order.shipping_address = address

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,8 +48,24 @@ def run(action: Action, tracker: Tracker) -> tuple[list[dict], list[dict]]:
     return dispatcher.messages, events
 
 
-def texts(messages: list[dict]) -> str:
-    return "\n".join(m.get("text") or m.get("response") or "" for m in messages)
+PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
+
+
+def render(message: dict, tone: str | None = None) -> str:
+    """A message as the shopper reads it: a response is rendered like Rasa's NLG does, with the
+    variant for ``tone`` (the default variant otherwise) and placeholders from the message's
+    keyword arguments (a missing one raises KeyError)."""
+    if message.get("text") or not message.get("response"):
+        return message.get("text") or ""
+    variants = DOMAIN["responses"][message["response"]]
+    conditioned = {v["condition"][0]["value"]: v for v in variants if v.get("condition")}
+    variant = conditioned.get(tone or "") or next(v for v in variants if not v.get("condition"))
+    return PLACEHOLDER.sub(lambda m: str(message[m.group(1)]), variant["text"])
+
+
+def texts(messages: list[dict], tone: str | None = None) -> str:
+    """Every message rendered (see :func:`render`), one per line."""
+    return "\n".join(render(m, tone) for m in messages)
 
 
 def slot_events(events: list[dict]) -> dict[str, Any]:

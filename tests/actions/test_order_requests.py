@@ -50,13 +50,15 @@ def test_tone_changes_the_layout_not_the_facts(store: str) -> None:
 
 def test_cancel_picks_the_only_cancellable_order_and_asks_first(fresh_store: str) -> None:
     messages, events = run(ActionHandleRequest(), make_tracker(slots={**ALICE, "request": "cancel_order"}))
-    assert "Shall I cancel order 100235" in texts(messages)
+    assert [m["response"] for m in messages] == ["utter_confirm_cancel"]
+    assert "Shall I cancel order 100235 (Vertex Orbit Phone Case, $" in texts(messages)
     assert slot_events(events).items() >= {"pending_change": "cancel", "order_number": "100235"}.items()
     with session_scope(fresh_store) as session:
         assert session.get(Order, 100235).status == "placed"  # nothing changes before the yes
 
     messages, events = run(ActionExecuteChange(), make_tracker(slots={**ALICE, "pending_change": "cancel", "order_number": "100235"}))
-    assert "cancelled" in texts(messages)
+    assert [m["response"] for m in messages] == ["utter_cancel_done"]
+    assert "order 100235 is cancelled" in texts(messages)
     with session_scope(fresh_store) as session:
         assert session.get(Order, 100235).status == "cancelled"
     assert slot_events(events)["pending_change"] is None
@@ -79,10 +81,14 @@ def test_declined_change_changes_nothing(fresh_store: str) -> None:
 def test_return_opens_an_rma_after_confirmation(fresh_store: str) -> None:
     messages, events = run(ActionHandleRequest(), make_tracker(slots={**BOB, "request": "return_order"}))
     assert "Shall I open a return for order 100240" in texts(messages)
-    messages, _ = run(ActionExecuteChange(), make_tracker(slots={**BOB, "pending_change": "return", "order_number": "100240"}))
-    assert "RMA-100240" in texts(messages)
+    request = {"event": "user", "text": "these shoes are too small, I want my money back",
+               "parse_data": {"intent": {"name": "return_order"}}}
+    messages, _ = run(ActionExecuteChange(), make_tracker(slots={**BOB, "pending_change": "return", "order_number": "100240"},
+                                                          events=[request]))
+    assert "Your return is open: RMA-100240" in texts(messages)
     with session_scope(fresh_store) as session:
-        assert session.query(ReturnRequest).filter_by(order_id=100240).one().status == "requested"
+        stored = session.query(ReturnRequest).filter_by(order_id=100240).one()
+        assert (stored.status, stored.reason) == ("requested", "these shoes are too small, I want my money back")
 
 
 def test_change_address_goes_through_the_form_and_confirmation(fresh_store: str) -> None:
@@ -91,7 +97,9 @@ def test_change_address_goes_through_the_form_and_confirmation(fresh_store: str)
     tracker = make_tracker(slots={**ALICE, "order_number": "100235", "pending_change": "address"})
     form = ValidateAddressForm()
     assert form.validate_new_address("nowhere", *_form_args(tracker)) == {"new_address": None}
-    assert form.validate_new_address("5 Elm St, Austin, TX 78701", *_form_args(tracker)) == {"new_address": "5 Elm St, Austin, TX 78701"}
+    dispatcher, *rest = _form_args(tracker)
+    assert form.validate_new_address("5 Elm St, Austin, TX 78701", dispatcher, *rest) == {"new_address": "5 Elm St, Austin, TX 78701"}
+    assert texts(dispatcher.messages) == "Just to confirm: send order 100235 to 5 Elm St, Austin, TX 78701?"
     run(ActionExecuteChange(), make_tracker(slots={**ALICE, "pending_change": "address", "order_number": "100235",
                                                    "new_address": "5 Elm St, Austin, TX 78701"}))
     with session_scope(fresh_store) as session:
@@ -100,9 +108,10 @@ def test_change_address_goes_through_the_form_and_confirmation(fresh_store: str)
 
 def test_delivery_problem_finds_the_delayed_order_and_offers_a_ticket(store: str) -> None:
     messages, events = run(ActionHandleRequest(), make_tracker(slots={**BOB, "request": "delivery_problem", "tone": "apologetic"}))
-    reply = texts(messages)
+    reply = texts(messages, "apologetic")
     assert "100241" in reply and "running late" in reply and "open a ticket" in reply
     assert "!" not in reply
+    assert messages[-1]["response"] == "utter_offer_delivery_ticket"
     assert slot_events(events)["pending_change"] == "ticket"
 
 

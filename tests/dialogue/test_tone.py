@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.dialogue.tone import TONE_OF_EMOTION, TONES, allows_upsell, compose, tone_for
+from actions.dialogue.tone import TONE_OF_EMOTION, TONES, compose, tone_for
 from components.emotion.labels import LABELS
 
 
@@ -12,10 +12,6 @@ def test_every_emotion_has_a_tone_and_unknown_is_efficient() -> None:
     assert set(TONE_OF_EMOTION) == set(LABELS)
     assert set(TONE_OF_EMOTION.values()) == set(TONES)
     assert tone_for(None) == "efficient" and tone_for("bored") == "efficient"
-
-
-def test_no_upsell_in_negative_tones() -> None:
-    assert [t for t in TONES if allows_upsell(t)] == ["stepwise", "efficient", "warm"]
 
 
 def test_stepwise_numbers_facts_and_steps() -> None:

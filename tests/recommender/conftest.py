@@ -8,9 +8,9 @@ import pytest
 
 from services.recommender.dataset import RecommenderData, load_dataset
 from services.recommender.evaluate import Evaluation, evaluate
+from services.recommender.fitting import fit_model
 from services.recommender.options import RecommenderOptions
 from services.recommender.service import Recommender
-from services.recommender.train import fit_model
 from services.store.seed.run import seed_database
 
 TODAY = dt.date(2026, 11, 22)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from services.recommender import train
+from services.recommender import storage, train
 from services.recommender.dataset import RecommenderData
 from services.recommender.options import RecommenderOptions
 from services.recommender.service import Recommender, get_recommender
@@ -122,10 +122,10 @@ def test_final_training_directory_loads_once_and_matches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str, recommender: Recommender, customers: list[str],
 ) -> None:
     train.main(["--url", store_url, "--out", str(tmp_path), "--final"])
-    manifest = json.loads((tmp_path / train.MANIFEST_FILE).read_text())
+    manifest = json.loads((tmp_path / storage.MANIFEST_FILE).read_text())
     assert manifest["trained_on"] == "all interactions"
-    assert set(json.loads((tmp_path / train.METRICS_FILE).read_text())["slices"]) >= {"all", "cold-start"}
-    assert (tmp_path / train.PLOT_FILE).stat().st_size > 0
+    assert set(json.loads((tmp_path / storage.METRICS_FILE).read_text())["slices"]) >= {"all", "cold-start"}
+    assert (tmp_path / storage.PLOT_FILE).stat().st_size > 0
     monkeypatch.setenv("RECOMMENDER_DIR", str(tmp_path))
     get_recommender.cache_clear()
     try:

@@ -46,7 +46,8 @@ def schema_differences(url: str, metadata: MetaData) -> list:
 
 def test_there_are_store_tables_to_check() -> None:
     assert {"customers", "products", "orders", "order_items", "shipments", "returns", "tickets",
-            "interactions", "csat_ratings", "verification_failures", "verification_targets", "linked_accounts"} == STORE_TABLES
+            "interactions", "csat_ratings", "verification_failures", "verification_targets", "linked_accounts",
+            "product_variants", "warranty_periods", "exchanges", "warranty_claims"} == STORE_TABLES
 
 
 def test_upgrade_head_creates_every_model_table(db_url: str) -> None:

@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from services.store import models as m
+from services.store.claims import create_claim
+from services.store.exchanges import create_exchange, exchange_options
 from services.store.identity import record_failed_attempt
+from services.store.order_rules import Outcome
 from services.store.orders import get_order
 from services.store.seed.lookups import LOOKUPS_PATH, lookups_yaml
 from services.store.seed.population import SEGMENTS
@@ -179,7 +182,7 @@ def test_complements_are_bought_together(full_url: str) -> None:
 
 
 def without_serial_ids(dump: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
-    serial = {"order_items", "shipments", "returns", "interactions"}
+    serial = {"order_items", "shipments", "returns", "interactions", "product_variants"}
     return {table: [row[1:] if table in serial else row for row in rows] for table, rows in dump.items()}
 
 
@@ -191,6 +194,10 @@ def add_runtime_rows(url: str, verified: bool) -> None:
                       [{"role": "user", "text": "where is my order?"}], customer_id=customer, order_id=order)
         save_csat(session, "sender-1", 2, [{"label": "anger", "confidence": 0.9}], customer_id=customer)
         record_failed_attempt(session, "sender-2")
+        # An exchange and a warranty claim point at order items and variants: reset must delete them first.
+        sku = exchange_options(session, "C-1002", 100240)[0].sku
+        assert create_exchange(session, "C-1002", 100240, sku, TODAY)[0] is Outcome.DONE
+        assert create_claim(session, "C-1002", 100240, TODAY, "sole came off")[0] is Outcome.DONE
 
 
 def test_second_seed_leaves_everything_alone(db_url: str) -> None:
@@ -212,8 +219,25 @@ def test_reset_wipes_runtime_rows_and_seeds_again(db_url: str, verified: bool) -
     assert seed_database(db_url, today=TODAY, n_customers=150, reset=True, progress=False) is True
     after = dump_tables(db_url)
     assert after["tickets"] == after["csat_ratings"] == after["verification_failures"] == []
+    assert after["exchanges"] == after["warranty_claims"] == []
     # Serial ids continue after a delete on PostgreSQL: compare those tables without their id column.
     assert without_serial_ids(after) == without_serial_ids(fresh)
+
+
+def test_a_database_seeded_before_migration_0004_gets_variants_and_warranty_periods(db_url: str) -> None:
+    seed_database(db_url, today=TODAY, n_customers=20, progress=False)
+    tables = ("product_variants", "warranty_periods")
+    fresh = dump_tables(db_url, tables)
+    assert fresh["product_variants"] and fresh["warranty_periods"]
+    with open_session(db_url) as session:  # as it was before the tables existed
+        session.execute(delete(m.ProductVariant))
+        session.execute(delete(m.WarrantyPeriod))
+    assert seed_database(db_url, today=TODAY, n_customers=20, progress=False) is False
+    after = dump_tables(db_url, tables)
+    assert without_serial_ids(after) == without_serial_ids(fresh)
+    before_orders = dump_tables(db_url, ("orders",))
+    assert seed_database(db_url, today=TODAY, n_customers=20, progress=False) is False  # filled once only
+    assert dump_tables(db_url, tables) == after and dump_tables(db_url, ("orders",)) == before_orders
 
 
 # --- the committed NLU lookups file -----------------------------------------------------------------

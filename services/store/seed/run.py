@@ -1,7 +1,8 @@
 """Fill the store database: ``python -m services.store.seed.run [--reset]``.
 
 Idempotent: an already seeded database is left alone (tickets and CSAT ratings
-written by the assistant are never lost) unless ``--reset`` is given.
+written by the assistant are never lost) unless ``--reset`` is given; only reference tables
+added since it was seeded (product variants, warranty periods) are filled in.
 """
 
 from __future__ import annotations
@@ -19,12 +20,19 @@ from services.store.db import make_engine
 from services.store.migrate import upgrade
 from services.store.seed.catalogue import generate_products
 from services.store.seed.demo import demo_population
-from services.store.seed.population import Population, generate_population
+from services.store.seed.population import FIRST_GENERATED_ORDER, Population, generate_population
+from services.store.seed.variants import variant_rows
+from services.store.seed.warranty import warranty_rows
 
 DEFAULT_SEED = 20261122
 # Insertion order respects foreign keys; deletion goes the other way.
-TABLES = (m.Customer, m.Product, m.Order, m.OrderItem, m.Shipment, m.ReturnRequest, m.Interaction)
-RUNTIME_TABLES = (m.Ticket, m.CsatRating, m.VerificationFailure, m.VerificationTarget, m.LinkedAccount)
+TABLES = (m.Customer, m.Product, m.ProductVariant, m.WarrantyPeriod, m.Order, m.OrderItem, m.Shipment,
+          m.ReturnRequest, m.Interaction)
+RUNTIME_TABLES = (m.Exchange, m.WarrantyClaim, m.Ticket, m.CsatRating, m.VerificationFailure, m.VerificationTarget,
+                  m.LinkedAccount)
+# Reference tables added by later migrations: filled on a database seeded before they existed.
+BACKFILLED_TABLES = (m.ProductVariant, m.WarrantyPeriod)
+DEMO_MIN_STOCK = 5
 
 
 def build_rows(today: dt.date, seed: int = DEFAULT_SEED, n_customers: int = 1200) -> dict[type, list[dict]]:
@@ -44,15 +52,36 @@ def build_rows(today: dt.date, seed: int = DEFAULT_SEED, n_customers: int = 1200
     for row in product_rows:
         if row["id"] in demo_products and row["stock"] == 0:
             row["stock"] = 25
+    variants = variant_rows(product_rows, seed, min_stock=dict.fromkeys(demo_products, DEMO_MIN_STOCK))
     return {
-        m.Customer: pop.customers, m.Product: product_rows, m.Order: pop.orders, m.OrderItem: pop.order_items,
-        m.Shipment: pop.shipments, m.ReturnRequest: pop.returns, m.Interaction: pop.interactions,
+        m.Customer: pop.customers, m.Product: product_rows, m.ProductVariant: variants, m.WarrantyPeriod: warranty_rows(),
+        m.Order: pop.orders, m.OrderItem: pop.order_items, m.Shipment: pop.shipments, m.ReturnRequest: pop.returns,
+        m.Interaction: pop.interactions,
     }
 
 
 def is_seeded(engine: Engine) -> bool:
     with engine.connect() as conn:
         return bool(conn.execute(select(func.count()).select_from(m.Customer)).scalar())
+
+
+def backfill_reference_tables(engine: Engine, seed: int = DEFAULT_SEED) -> list[str]:
+    """Fill the empty ``BACKFILLED_TABLES`` of a seeded database from its own products; returns the tables filled."""
+    filled = []
+    with engine.begin() as conn:
+        for model in BACKFILLED_TABLES:
+            if conn.execute(select(func.count()).select_from(model)).scalar():
+                continue
+            if model is m.WarrantyPeriod:
+                rows = warranty_rows()
+            else:
+                products = [dict(r._mapping) for r in conn.execute(select(m.Product.id, m.Product.sku, m.Product.name, m.Product.stock))]
+                demo = conn.execute(select(m.OrderItem.product_id).where(m.OrderItem.order_id < FIRST_GENERATED_ORDER)).scalars()
+                rows = variant_rows(products, seed, min_stock=dict.fromkeys(demo, DEMO_MIN_STOCK))
+            if rows:
+                conn.execute(insert(model.__table__), rows)
+                filled.append(model.__tablename__)
+    return filled
 
 
 def seed_database(
@@ -68,6 +97,7 @@ def seed_database(
     engine = make_engine(url)
     try:
         if is_seeded(engine) and not reset:
+            backfill_reference_tables(engine, seed)
             return False
         rows = build_rows(today or dt.date.today(), seed, n_customers)
         with engine.begin() as conn:

@@ -1,0 +1,1 @@
+"""Store policy documents, sentence-embedding retrieval over them, and product answers from the database."""
