@@ -15,6 +15,11 @@ import urllib.parse
 import urllib.request
 
 
+# Rasa's /execute runs one action and stops there; without this event the shopper's next message
+# would follow action_handback instead of action_listen, and no rule would match it.
+LISTEN_EVENT = {"event": "action", "name": "action_listen"}
+
+
 def hand_back(base_url: str, sender_id: str, token: str | None = None, timeout: float = 30.0) -> list[dict]:
     """Resume the conversation and run the hand-back action; returns the bot's messages."""
     conversation = urllib.parse.quote(sender_id, safe="")
@@ -31,6 +36,7 @@ def hand_back(base_url: str, sender_id: str, token: str | None = None, timeout: 
 
     post(f"tracker/events{query}", {"event": "resume"})
     result = post(f"execute{query}{sep}output_channel=latest", {"name": "action_handback"})
+    post(f"tracker/events{query}", LISTEN_EVENT)
     return result.get("messages", [])
 
 
