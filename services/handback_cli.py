@@ -14,7 +14,6 @@ import sys
 import urllib.parse
 import urllib.request
 
-
 # Rasa's /execute runs one action and stops there; without this event the shopper's next message
 # would follow action_handback instead of action_listen, and no rule would match it.
 LISTEN_EVENT = {"event": "action", "name": "action_listen"}
