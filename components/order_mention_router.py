@@ -15,7 +15,6 @@ confidently negative (the emotion entity), as a worried or angry shopper's does.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -31,11 +30,6 @@ from components.emotion.labels import NEGATIVE
 
 ORDER_ENTITY = "order_number"
 EMOTION_ENTITY = "emotion"
-
-
-def mentions_order(text: str, entities: Iterable[dict[str, Any]], pattern: re.Pattern[str]) -> bool:
-    """Whether the message names an order: an ``order_number`` entity or a word ``pattern`` matches."""
-    return any(e.get("entity") == ORDER_ENTITY for e in entities) or bool(pattern.search(text or ""))
 
 
 def rerouted_intent(
@@ -117,11 +111,12 @@ class OrderMentionRouter(GraphComponent, IntentClassifier):
         for message in messages:
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             entities = message.get(ENTITIES) or []
+            has_order_number = any(e.get("entity") == ORDER_ENTITY for e in entities)
             chosen = rerouted_intent(
                 intent,
                 message.get(INTENT_RANKING_KEY) or [],
-                order_named=mentions_order(message.get(TEXT), entities, self._pattern),
-                has_order_number=any(e.get("entity") == ORDER_ENTITY for e in entities),
+                order_named=has_order_number or bool(self._pattern.search(message.get(TEXT) or "")),
+                has_order_number=has_order_number,
                 negative=any(e.get("entity") == EMOTION_ENTITY and e.get("value") in NEGATIVE for e in entities),
                 order_intents=self._order_intents,
                 weak_intents=self._weak_intents,
