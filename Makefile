@@ -36,10 +36,12 @@ KNOWLEDGE_INDEX := models/knowledge/index.json
 EMOTION_SPLITS := data/emotion/train.csv data/emotion/dev.csv data/emotion/test.csv
 
 .PHONY: help install seed reseed train emotion-data emotion-train emotion-eval emotion-compare recommender-train recommender-eval \
-        lookups run actions shell webchat webchat-optional test lint bench handback token identity-secret browser telegram-webhook interactive promtool alerts-check knowledge-index knowledge-eval clean
+        lookups run actions shell webchat webchat-optional test lint bench handback token identity-secret browser telegram-webhook interactive promtool alerts-check knowledge-index knowledge-eval \
+        reviews-report reviews-eval analytics run-prod load faults bench-throughput nginx \
+        label emotion-retrain emotion-restore clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 install: $(INSTALLED)  ## build .venv with Python 3.10 from requirements.lock
 $(INSTALLED): requirements.lock
@@ -85,6 +87,15 @@ emotion-eval: $(EMOTION_MODEL)  ## per-class P/R/F1 on the test split and real t
 emotion-compare: $(EMOTION_SPLITS) | $(INSTALLED)  ## train every candidate emotion model and print the comparison table (about 40 min)
 	$(PY) -m components.emotion.compare --output_dir models/compare
 
+label: seed  ## confirm or relabel the emotion readings queued for review (writes data/emotion/feedback/*.jsonl)
+	$(PY) -m services.learning.label_cli
+
+emotion-retrain: $(EMOTION_SPLITS) | $(INSTALLED)  ## fine-tune on authored data + feedback; promote only if macro-F1 drops <= 0.5 points (models/emotion_registry.json)
+	$(PY) -m services.learning.retrain
+
+emotion-restore: $(INSTALLED)  ## serve the emotion model from before the last promotion (--list: history)
+	$(PY) -m services.learning.restore
+
 $(RECOMMENDER_MODEL): $(wildcard services/recommender/*.py) | $(INSTALLED)
 	$(MAKE) --no-print-directory seed
 	$(PY) -m services.recommender.train --final
@@ -108,16 +119,19 @@ actions: seed $(RECOMMENDER_MODEL) $(KNOWLEDGE_INDEX) $(SECRETS)  ## run the act
 	$(PY) -m services.action_server --port $(ACTIONS_PORT)
 
 run: train seed webchat-optional $(SECRETS)  ## action server, Rasa server (REST, socket.io, HTTP API with a token) and the site; Ctrl-C stops all
+	@$(PY) -m demo_site.desk.accounts create-demo
 	@$(PY) -m services.action_server --port $(ACTIONS_PORT) & actions_pid=$$!; \
 	$(PY) -m demo_site.app --port $(SITE_PORT) --rasa-url http://localhost:$(RASA_PORT) & site_pid=$$!; \
+	$(PY) -m services.analytics.consumer --source sql >$(RUNTIME_DIR)/analytics.log 2>&1 & analytics_pid=$$!; \
 	email_pid=; \
 	if [ -n "$(EMAIL_LISTEN_PORT)" ] && [ -n "$(EMAIL_SMTP_HOST)" ]; then \
 	    EMAIL_LISTEN_PORT="$(EMAIL_LISTEN_PORT)" EMAIL_SMTP_HOST="$(EMAIL_SMTP_HOST)" RASA_URL="$${RASA_URL:-http://127.0.0.1:$(RASA_PORT)}" \
 	        $(PY) -m channels.email_gateway & email_pid=$$!; \
 	    echo "Email gateway on 127.0.0.1:$(EMAIL_LISTEN_PORT) (replies via $(EMAIL_SMTP_HOST)); see docs/email.md"; \
 	fi; \
-	trap 'kill $$actions_pid $$site_pid $$email_pid 2>/dev/null; wait $$actions_pid $$site_pid $$email_pid 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$actions_pid $$site_pid $$analytics_pid $$email_pid 2>/dev/null; wait $$actions_pid $$site_pid $$analytics_pid $$email_pid 2>/dev/null' EXIT INT TERM; \
 	echo "Assistant on http://localhost:$(RASA_PORT) (REST: /webhooks/rest/webhook); web chat on $(SITE_ORIGIN)/ (as a demo customer: $(SITE_ORIGIN)/?customer=C-1001)"; \
+	echo "Agent desk on $(SITE_ORIGIN)/desk (user demo-agent), dashboard on $(SITE_ORIGIN)/dashboard; analytics consumer log: $(RUNTIME_DIR)/analytics.log"; \
 	echo "HTTP API token (from the environment or $(SECRETS)): $(RASA_AUTH_TOKEN)"; \
 	$(PY) -m channels.enabled $(RUNTIME_DIR)/credentials.yml; \
 	$(RASA) run --model $(RASA_MODEL) --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "$(SITE_ORIGIN)" --port $(RASA_PORT) \
@@ -134,12 +148,35 @@ interactive: $(INSTALLED) $(SECRETS)  ## rasa interactive on its own port, using
 	@test -f $(RASA_MODEL) || (echo "no trained model: run 'make train'" >&2; exit 1)
 	$(RASA) interactive --model $(RASA_MODEL) --endpoints endpoints.yml --port $$(( $(RASA_PORT) + 2 )) --skip-visualization $(RASA_LOGGING)
 
+analytics: seed  ## the analytics consumer alone: Rasa's SQL event broker (runtime/events.db) into the dashboard's tables
+	$(PY) -m services.analytics.consumer --source sql
+
+reviews-report: seed $(EMOTION_MODEL)  ## review sentiment per product and aspect, week-over-week surges, a PNG per product (results/reviews)
+	$(PY) -m services.analytics.reviews_report
+
+reviews-eval: $(EMOTION_MODEL) | $(INSTALLED)  ## aspect detection and aspect polarity against the hand-labelled review sentences
+	$(PY) -m services.analytics.reviews.evaluation
+
+run-prod: train nginx $(SECRETS)  ## production topology on this machine: PostgreSQL trackers, Redis locks, RabbitMQ events, 2 Rasa + 2 action servers behind nginx on :5080
+	$(PY) -m ops.run_prod
+
+LOAD_USERS ?= 1000
+LOAD_TURNS ?= 10
+load: train nginx $(SECRETS)  ## Locust through nginx: LOAD_USERS conversations x LOAD_TURNS turns, then every message checked in the tracker store
+	$(PY) bench/load.py --users $(LOAD_USERS) --turns $(LOAD_TURNS)
+
+faults: train nginx $(SECRETS)  ## each fault under load (Rasa kill -9, action servers killed, Redis restart, pg_terminate_backend, RabbitMQ stop)
+	$(PY) bench/faults.py
+
+bench-throughput: train seed  ## our embedded default against Rasa's starter bot in the same run (msg/s, p95, ratio; with the time breakdown)
+	$(PY) bench/throughput.py --profile
+
 handback: $(INSTALLED) $(SECRETS)  ## an agent hands SENDER's conversation back to the bot
 	@test -n "$(SENDER)" || (echo "usage: make handback SENDER=<conversation id>" >&2; exit 2)
 	$(PY) -m services.handback_cli "$(SENDER)" --url http://localhost:$(RASA_PORT)
 
 lint: $(INSTALLED)  ## ruff, rasa data validate
-	$(VENV)/bin/ruff check actions channels components demo_site services tests bench
+	$(VENV)/bin/ruff check actions channels components demo_site services ops tests bench
 	$(RASA) data validate
 
 promtool:  ## install Debian's prometheus package for promtool (alert-rule tests)
@@ -154,7 +191,10 @@ browser:  ## install Debian's chromium for the browser tests (Playwright drives 
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || { echo "chromium missing: install Debian's chromium package" >&2; exit 1; }
 
-test: train seed lint webchat browser promtool  ## everything: unit and database tests, rasa test stories, end-to-end over REST and in Chromium
+nginx:  ## install Debian's nginx (the load balancer of make run-prod)
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+
+test: train seed lint webchat browser promtool nginx  ## everything: unit and database tests, rasa test stories, end-to-end over REST and in Chromium
 	@# Sanic 21.12 patches its HTTP classes for the first app served in a process, so the Slack and Telegram
 	@# channel unit tests (each serves a real Sanic app) run in separate pytest processes.
 	$(VENV)/bin/pytest -q tests/channels/test_slack.py

@@ -18,6 +18,9 @@ from string import Template
 from sanic import Sanic, response
 from sanic.request import Request
 
+from demo_site.dashboard.routes import dashboard_blueprint, dashboard_redirect_blueprint
+from demo_site.desk.routes import desk_blueprint
+from demo_site.desk.settings import DeskSettings
 from demo_site.thumbnails import thumbnail_svg
 from services.store.db import session_scope
 from services.store.identity import CUSTOMER_ID_RE, customer_exists, sign_customer_id
@@ -35,11 +38,14 @@ def page_config(rasa_url: str, customer_id: str | None, secret: str) -> dict:
     return {"server": rasa_url, "identity": identity, "sessionKey": f"hp-chat:{customer_id or 'anonymous'}"}
 
 
-def create_app(rasa_url: str, secret: str, database_url: str | None = None) -> Sanic:
-    """The site's Sanic app; ``secret`` signs identities (the store backend's job)."""
+def create_app(rasa_url: str, secret: str, database_url: str | None = None, desk: DeskSettings | None = None) -> Sanic:
+    """The site's Sanic app; ``secret`` signs identities (the store backend's job); ``desk`` configures /desk."""
     if not secret:
         raise ValueError("IDENTITY_SECRET is empty: the site cannot sign identities (make run generates one)")
     app = Sanic("harbor_and_pine_site")
+    desk = desk or DeskSettings.from_env(rasa_url, database_url)
+    app.blueprint(desk_blueprint(desk))
+    app.blueprint([dashboard_blueprint(desk), dashboard_redirect_blueprint()])
     template = Template((HERE / "templates" / "index.html").read_text(encoding="utf-8"))
     app.static("/static", str(HERE / "static"), name="static")
 
@@ -82,8 +88,10 @@ def main() -> None:
     parser.add_argument("--host", default=os.environ.get("SITE_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_PUBLIC_URL", "http://localhost:5005"))
+    parser.add_argument("--rasa-api-url", default=os.environ.get("RASA_API_URL"),
+                        help="Rasa HTTP API as the desk reaches it server-side (default: --rasa-url)")
     args = parser.parse_args()
-    app = create_app(args.rasa_url, os.environ.get("IDENTITY_SECRET", ""))
+    app = create_app(args.rasa_url, os.environ.get("IDENTITY_SECRET", ""), desk=DeskSettings.from_env(args.rasa_api_url or args.rasa_url))
     app.run(args.host, args.port, workers=1, access_log=False)
 
 

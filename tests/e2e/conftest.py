@@ -7,10 +7,8 @@ on free ports; their logs go to ``<tmp>/{actions,rasa,site}.log`` (``Assistant.l
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +18,7 @@ import requests
 import yaml
 
 from channels.enabled import credentials as enabled_credentials
+from ops.processes import free_port, stop_processes, wait_until  # noqa: F401 (free_port: used by other e2e modules)
 from services.settings import PROJECT_ROOT
 from services.store.identity import sign_customer_id
 from services.store.seed.run import seed_database
@@ -27,31 +26,6 @@ from tests.conftest import TODAY
 
 MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
 RASA = Path(sys.executable).with_name("rasa")
-START_TIMEOUT_S = 240
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(url: str, process: subprocess.Popen, log: Path, timeout_s: float = START_TIMEOUT_S,
-               poll_s: float = 1.0) -> None:
-    """Return once ``url`` answers 2xx; fail with the server's log if it exits or ``timeout_s`` passes."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}; log:\n{log.read_text()[-4000:]}")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(poll_s)
-    raise RuntimeError(f"{url} not up after {timeout_s} s; log:\n{log.read_text()[-4000:]}")
-
-
 SECRETS = {"RASA_AUTH_TOKEN": "e2e-api-token", "IDENTITY_SECRET": "e2e-identity-secret", "ACTION_SERVER_TOKEN": "e2e-action-token"}
 
 
@@ -87,6 +61,14 @@ class Assistant:
         return response.json()
 
 
+def write_endpoints(workdir: Path, actions_port: int) -> Path:
+    """endpoints.yml for a test server: its own action server port and event-broker database (``workdir/events.db``)."""
+    path = workdir / "endpoints.yml"
+    path.write_text((PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{actions_port}")
+                    .replace("db: runtime/events.db", f"db: {workdir / 'events.db'}"))
+    return path
+
+
 @contextmanager
 def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None, with_site: bool = True) -> Iterator[Assistant]:
     """Seed a SQLite store in ``workdir`` and run the action server, Rasa and (optionally) the site on free ports.
@@ -102,8 +84,7 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None, wi
            "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
            **SECRETS, **(extra_env or {})}
     actions_port, rasa_port, site_port = free_port(), free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text((PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{actions_port}"))
+    endpoints = write_endpoints(workdir, actions_port)
     credentials = workdir / "credentials.yml"
     credentials.write_text(yaml.safe_dump(enabled_credentials(env)))
     logs = {name: workdir / f"{name}.log" for name in ("actions", "rasa", "site")}
@@ -126,13 +107,7 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None, wi
         yield Assistant(f"http://127.0.0.1:{rasa_port}", database_url, f"http://127.0.0.1:{actions_port}",
                         f"http://127.0.0.1:{site_port}" if with_site else "", logs)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from services.store.migrate import upgrade
 from services.store.seed.catalogue import generate_products
 from services.store.seed.demo import demo_population
 from services.store.seed.population import FIRST_GENERATED_ORDER, Population, generate_population
+from services.store.seed.reviews import has_reviews, seed_reviews
 from services.store.seed.variants import variant_rows
 from services.store.seed.warranty import warranty_rows
 
@@ -98,6 +99,9 @@ def seed_database(
     try:
         if is_seeded(engine) and not reset:
             backfill_reference_tables(engine, seed)
+            if not has_reviews(engine):  # seeded before the reviews existed
+                with engine.begin() as conn:
+                    seed_reviews(conn, today or dt.date.today())
             return False
         rows = build_rows(today or dt.date.today(), seed, n_customers)
         with engine.begin() as conn:
@@ -107,6 +111,7 @@ def seed_database(
                 batch = rows[model]
                 for start in range(0, len(batch), 5000):
                     conn.execute(insert(model.__table__), batch[start : start + 5000])
+            seed_reviews(conn, today or dt.date.today())
         return True
     finally:
         engine.dispose()

@@ -1,0 +1,1 @@
+"""Operations: the production topology on one machine (``make run-prod``) and its configuration."""

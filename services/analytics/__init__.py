@@ -1,0 +1,1 @@
+"""Support-team analytics: the event-broker consumer, dashboard metrics, surge alerts, review monitoring."""
