@@ -38,7 +38,7 @@ EMOTION_SPLITS := data/emotion/train.csv data/emotion/dev.csv data/emotion/test.
 .PHONY: help install seed reseed train emotion-data emotion-train emotion-eval emotion-compare recommender-train recommender-eval \
         lookups run actions shell webchat webchat-optional test lint bench handback token identity-secret browser telegram-webhook interactive promtool alerts-check knowledge-index knowledge-eval \
         reviews-report reviews-eval analytics run-prod load faults bench-throughput nginx \
-        label emotion-retrain emotion-restore clean
+        label emotion-retrain emotion-restore nlu-cv clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -167,6 +167,9 @@ load: train nginx $(SECRETS)  ## Locust through nginx: LOAD_USERS conversations 
 
 faults: train nginx $(SECRETS)  ## each fault under load (Rasa kill -9, action servers killed, Redis restart, pg_terminate_backend, RabbitMQ stop)
 	$(PY) bench/faults.py
+
+nlu-cv: $(INSTALLED)  ## rasa test nlu --cross-validation (3 folds, intent/entity pipeline only; about 30 min), reports in results/nlu_cv
+	$(PY) bench/nlu_cross_validation.py --folds 3
 
 bench-throughput: train seed  ## our embedded default against Rasa's starter bot in the same run (msg/s, p95, ratio; with the time breakdown)
 	$(PY) bench/throughput.py --profile

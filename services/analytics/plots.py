@@ -29,16 +29,21 @@ NEGATIVE_COLOUR, POSITIVE_COLOUR, ACCENT = "#c0392b", "#1e8449", "#2c6e91"
 SIZE = (8.0, 3.4)
 
 
-def _png(draw: Callable[[Axes], None], size: tuple[float, float] = SIZE) -> bytes:
-    figure = Figure(figsize=size, dpi=100)
-    axes = figure.subplots()
-    draw(axes)
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
+def figure_png(figure: Figure) -> bytes:
+    """``figure`` as PNG bytes, in the house style: no top or right spines, tight layout."""
+    for axes in figure.axes:
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
+
+
+def _png(draw: Callable[[Axes], None], size: tuple[float, float] = SIZE) -> bytes:
+    figure = Figure(figsize=size, dpi=100)
+    draw(figure.subplots())
+    return figure_png(figure)
 
 
 def _empty(axes: Axes, what: str) -> None:

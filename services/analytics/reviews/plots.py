@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from matplotlib.figure import Figure
 
+from services.analytics.plots import NEGATIVE_COLOUR, POSITIVE_COLOUR, figure_png
 from services.analytics.reviews.summary import ProductSummary
 from services.analytics.reviews.trends import OVERALL
 
@@ -30,7 +30,7 @@ def product_png(summary: ProductSummary) -> bytes:
                           alpha=0.7, label=aspect)
     for surge in summary.surges:
         end = surge.cleared_week or summary.weeks[OVERALL][-1].week_end
-        trend.axvspan(surge.fired_week - dt.timedelta(days=7), end, color="#c0392b", alpha=0.12)
+        trend.axvspan(surge.fired_week - dt.timedelta(days=7), end, color=NEGATIVE_COLOUR, alpha=0.12)
     trend.set_ylim(-0.02, 1.02)
     trend.set_ylabel("negative share per week")
     trend.set_title(f"{summary.name}: {summary.reviews} reviews, {summary.mean_rating:.1f}★", fontsize=10, loc="left")
@@ -38,17 +38,11 @@ def product_png(summary: ProductSummary) -> bytes:
     trend.tick_params(axis="x", labelsize=7, rotation=30)
     shown = [a for a in summary.aspects if a.mentions >= MIN_MENTIONS]
     bars.barh([a.aspect for a in reversed(shown)], [a.net for a in reversed(shown)],
-              color=["#c0392b" if (a.net or 0) < 0 else "#1e8449" for a in reversed(shown)])
+              color=[NEGATIVE_COLOUR if (a.net or 0) < 0 else POSITIVE_COLOUR for a in reversed(shown)])
     for i, a in enumerate(reversed(shown)):
         bars.text(0.98 if (a.net or 0) < 0 else -0.98, i, f"n={a.mentions}", va="center", fontsize=7,
                   ha="right" if (a.net or 0) < 0 else "left")
     bars.set_xlim(-1, 1)
     bars.axvline(0, color="#333", linewidth=0.8)
     bars.set_xlabel("net sentiment (positive − negative) / mentions", fontsize=8)
-    for axes in (trend, bars):
-        for side in ("top", "right"):
-            axes.spines[side].set_visible(False)
-    figure.tight_layout()
-    out = io.BytesIO()
-    figure.savefig(out, format="png")
-    return out.getvalue()
+    return figure_png(figure)
