@@ -134,7 +134,7 @@ run: train seed webchat-optional $(SECRETS)  ## action server, Rasa server (REST
 	echo "Agent desk on $(SITE_ORIGIN)/desk (user demo-agent), dashboard on $(SITE_ORIGIN)/dashboard; analytics consumer log: $(RUNTIME_DIR)/analytics.log"; \
 	echo "HTTP API token (from the environment or $(SECRETS)): $(RASA_AUTH_TOKEN)"; \
 	$(PY) -m channels.enabled $(RUNTIME_DIR)/credentials.yml; \
-	$(RASA) run --model $(RASA_MODEL) --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "$(SITE_ORIGIN)" --port $(RASA_PORT) \
+	$(PY) -m services.rasa_launcher run --model $(RASA_MODEL) --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "$(SITE_ORIGIN)" --port $(RASA_PORT) \
 	    --credentials $(RUNTIME_DIR)/credentials.yml --endpoints endpoints.yml $(RASA_LOGGING)
 
 shell: $(INSTALLED) $(SECRETS)  ## rasa shell on its own port, using the action server of `make run` (or `make actions`)

@@ -151,7 +151,7 @@ def bench_ours(workdir: Path, concurrency: int, messages: int) -> tuple[Measured
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text((PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{actions_port}"))
     argvs = [[sys.executable, "-m", "services.action_server", "--port", str(actions_port)],
-             [RASA, "run", "--model", str(MODEL), "--port", str(port), "--enable-api", "--auth-token", TOKEN,
+             [sys.executable, "-m", "services.rasa_launcher", "run", "--model", str(MODEL), "--port", str(port), "--enable-api", "--auth-token", TOKEN,
               "--endpoints", str(endpoints), "--credentials", str(PROJECT_ROOT / "credentials.yml")]]
     health = [f"http://127.0.0.1:{actions_port}/health", f"http://127.0.0.1:{port}/status?token={TOKEN}"]
     with serving(argvs, health, PROJECT_ROOT, env, workdir):

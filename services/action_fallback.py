@@ -2,7 +2,8 @@
 
 Rasa's ``RemoteAction.run`` raises when the action server refuses the connection, times out or
 answers 5xx; Rasa's processor logs that and goes on with no events, so the shopper hears nothing.
-:class:`TroubleReplyingRemoteAction` is a subclass that instead utters one
+:class:`TroubleReplyingRemoteAction` is a subclass (of :class:`~services.remote_action_schema.CompiledSchemaRemoteAction`,
+which checks the answer against a schema compiled once) that instead utters one
 "I'm having trouble, please try again in a moment." per turn (the domain's ``utter_service_trouble``
 when it defines one) and ends the turn, within ``ACTION_CALL_TIMEOUT_S`` seconds (default 20;
 Rasa's own limit is 5 minutes). When the action server is back, the next message works again.
@@ -24,11 +25,12 @@ from typing import Any
 
 from rasa.core.actions import action as rasa_action
 from rasa.core.actions import forms as rasa_forms
-from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
+from rasa.core.actions.action import ActionExecutionRejection, create_bot_utterance
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import BotUttered, Event, FollowupAction, UserUttered
 from rasa.shared.exceptions import RasaException
 
+from services.remote_action_schema import CompiledSchemaRemoteAction
 from services.trouble_message import TROUBLE_RESPONSE, TROUBLE_TEXT
 
 __all__ = ["TROUBLE_RESPONSE", "TROUBLE_TEXT", "TroubleReplyingRemoteAction", "install"]
@@ -51,7 +53,7 @@ def told_this_turn(tracker: Any) -> bool:
     return False
 
 
-class TroubleReplyingRemoteAction(RemoteAction):
+class TroubleReplyingRemoteAction(CompiledSchemaRemoteAction):
     """``RemoteAction`` that answers "I'm having trouble..." when the action server fails."""
 
     async def run(self, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Event]:

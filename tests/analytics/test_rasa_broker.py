@@ -35,7 +35,7 @@ from services.settings import PROJECT_ROOT
 from services.store.db import session_scope
 from services.store.seed.run import seed_database
 from tests.conftest import TODAY
-from tests.e2e.conftest import MODEL, RASA, SECRETS, Assistant, write_endpoints
+from tests.e2e.conftest import MODEL, RASA_RUN, SECRETS, Assistant, write_endpoints
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def rasa_with_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     processes = [
         subprocess.Popen([sys.executable, "-m", "services.action_server", "--port", str(actions_port)], cwd=PROJECT_ROOT, env=env,
                          stdout=logs["actions"].open("w"), stderr=subprocess.STDOUT),
-        subprocess.Popen([str(RASA), "run", "--model", str(MODEL), "--enable-api", "--auth-token", SECRETS["RASA_AUTH_TOKEN"],
+        subprocess.Popen([*RASA_RUN, "--model", str(MODEL), "--enable-api", "--auth-token", SECRETS["RASA_AUTH_TOKEN"],
                           "--port", str(rasa_port), "--endpoints", str(write_endpoints(workdir, actions_port)),
                           "--credentials", str(credentials)], cwd=PROJECT_ROOT, env=env, stdout=logs["rasa"].open("w"),
                          stderr=subprocess.STDOUT),

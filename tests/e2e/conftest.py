@@ -26,6 +26,8 @@ from tests.conftest import TODAY
 
 MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
 RASA = Path(sys.executable).with_name("rasa")
+# How `make run` starts Rasa: its CLI with the action-server fallback and the compiled answer check installed.
+RASA_RUN = [sys.executable, "-m", "services.rasa_launcher", "run"]
 SECRETS = {"RASA_AUTH_TOKEN": "e2e-api-token", "IDENTITY_SECRET": "e2e-identity-secret", "ACTION_SERVER_TOKEN": "e2e-action-token"}
 
 
@@ -91,7 +93,7 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None, wi
     processes = [
         subprocess.Popen([sys.executable, "-m", "services.action_server", "--port", str(actions_port)], cwd=PROJECT_ROOT, env=env,
                          stdout=logs["actions"].open("w"), stderr=subprocess.STDOUT),
-        subprocess.Popen([str(RASA), "run", "--model", str(MODEL), "--enable-api", "--auth-token", SECRETS["RASA_AUTH_TOKEN"],
+        subprocess.Popen([*RASA_RUN, "--model", str(MODEL), "--enable-api", "--auth-token", SECRETS["RASA_AUTH_TOKEN"],
                           "--port", str(rasa_port), "--endpoints", str(endpoints), "--credentials", str(credentials)],
                          cwd=PROJECT_ROOT, env=env, stdout=logs["rasa"].open("w"), stderr=subprocess.STDOUT),
     ]
