@@ -29,7 +29,7 @@ from rasa.validator import Validator
 
 from services.settings import PROJECT_ROOT
 from tests.conftest import TODAY
-from tests.e2e.conftest import MODEL, RASA, SECRETS, Assistant, free_port, running_assistant
+from tests.e2e.conftest import MODEL, RASA, SECRETS, Assistant, free_port, running_assistant, write_endpoints
 
 START_TIMEOUT_S = 300  # loading the model (DIET, TED, the emotion model) takes 60-90 s on 2 busy cores
 STEP_TIMEOUT_S = 120  # one NLU parse, prediction or action-server call
@@ -125,12 +125,16 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
 
 
 def endpoints_file(store: Assistant, directory: Path) -> Path:
-    """endpoints.yml with the action server of ``store``; the token still comes from ``${ACTION_SERVER_TOKEN}``."""
+    """endpoints.yml with the action server of ``store`` and an event-broker database in ``directory``.
+
+    The token still comes from ``${ACTION_SERVER_TOKEN}``; the broker's relative ``runtime/events.db``
+    would not open from the test's working directory.
+    """
     port = urlsplit(store.actions_url).port
-    text = (PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{port}")
+    path = write_endpoints(directory, port)
+    text = path.read_text()
     assert f"127.0.0.1:{port}/webhook" in text and "${ACTION_SERVER_TOKEN}" in text, f"endpoints.yml changed shape:\n{text}"
-    path = directory / "endpoints.yml"
-    path.write_text(text)
+    assert str(directory / "events.db") in text, f"endpoints.yml's event broker changed shape:\n{text}"
     return path
 
 
