@@ -152,7 +152,8 @@ class AnalyticsWriter:
         if not expressive:
             return []
         if reading.label in LABELS:  # unsure readings go to the learning loop's review queue (make label)
-            enqueue_if_uncertain(session, sender_id=event.sender_id, text=turn.text, label=reading.label, confidence=reading.confidence)
+            enqueue_if_uncertain(session, sender_id=event.sender_id, text=turn.text, label=reading.label, confidence=reading.confidence,
+                                 confident=reading.confident)  # the classifier's verdict, not a second threshold
         negative = reading.polarity == "negative"
         conversation.user_messages += 1
         conversation.negative_messages += int(negative)

@@ -88,17 +88,18 @@ def _insert(session: Session, item: EmotionReviewItem) -> EmotionReviewItem | No
 
 
 def enqueue_if_uncertain(session: Session, *, sender_id: str, text: str | None, label: str | None,
-                         confidence: float | None, threshold: float | None = None) -> bool:
+                         confidence: float | None, threshold: float | None = None, confident: bool | None = None) -> bool:
     """Queue a shopper message whose calibrated confidence is below ``threshold`` (default :func:`confidence_threshold`).
 
-    Returns True when a row was added. Messages without text or without a reading (``confidence``
+    ``confident`` is the classifier's own verdict when the reading carries it (Rasa's parse data
+    does): it decides, and the threshold is not consulted. Returns True when a row was added. Messages without text or without a reading (``confidence``
     None) and messages already queued for this sender are not queued. Raises ValueError for a
     label outside ``LABELS``.
     """
     _check_label(label, "emotion label")
     if not text or not text.strip() or confidence is None or label is None:
         return False
-    if confidence >= (confidence_threshold() if threshold is None else threshold):
+    if confident if confident is not None else confidence >= (confidence_threshold() if threshold is None else threshold):
         return False
     masked = mask_text(text.strip())
     digest = text_hash(masked)

@@ -42,6 +42,13 @@ def test_threshold_from_config_file(tmp_path) -> None:
     assert confidence_threshold(config) == 0.45
 
 
+def test_the_readings_own_verdict_decides_over_the_threshold(store_url: str) -> None:
+    with open_session(store_url) as s:
+        assert not enqueue_if_uncertain(s, sender_id="v1", text="fine", label="neutral", confidence=0.2, confident=True)
+        assert enqueue_if_uncertain(s, sender_id="v1", text="hmm ok", label="neutral", confidence=0.95, confident=False)
+    assert [r.text_masked for r in rows(store_url)] == ["hmm ok"]
+
+
 def test_unsure_readings_are_queued_masked_and_once(store_url: str) -> None:
     text = "where is it?? mail me at ann.lee@example.com or call (503) 555-0123"
     with open_session(store_url) as s:
