@@ -30,8 +30,8 @@ from tests.analytics.conftest import SqlBroker
 from tests.analytics.event_stream import WORKING_DAY, WORKING_DAY_BASELINE_HOURS, StreamOptions, generate_stream
 from tests.analytics.rasa_events import session_started, user
 from tests.analytics.test_reviews import calm_scorer
+from tests.chromium import launched_chromium
 from tests.conftest import TODAY
-from tests.desk.chromium import launched_chromium
 from tests.desk.desk_client import Agent, logged_in, running_site
 
 PASSWORD = "dashboard test password"

@@ -17,8 +17,8 @@ from demo_site.desk.accounts import create_agent
 from services.settings import PROJECT_ROOT
 from services.store.db import session_scope
 from services.store.seed.run import seed_database
+from tests.chromium import launched_chromium
 from tests.conftest import TODAY
-from tests.desk.chromium import launched_chromium
 from tests.desk.desk_client import open_ticket, running_site
 from tests.desk.rasa_double import RasaDouble, bot_event, user_event
 

@@ -18,7 +18,7 @@ from demo_site.desk.models import EmotionCorrection
 from services.settings import PROJECT_ROOT
 from services.store.db import session_scope
 from services.store.models import Ticket
-from tests.desk.chromium import launched_chromium
+from tests.chromium import launched_chromium
 from tests.e2e.conftest import Assistant
 from tests.e2e.test_webchat_browser import REPLY_TIMEOUT_MS, bot_text, open_chat, say
 

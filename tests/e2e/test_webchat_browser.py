@@ -5,34 +5,24 @@ Screenshots of every scenario go to ``results/webchat/``.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
 from services.settings import PROJECT_ROOT
+from tests.chromium import launched_chromium
 from tests.e2e.conftest import Assistant
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = PROJECT_ROOT / "results" / "webchat"
 REPLY_TIMEOUT_MS = 60_000
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is missing: `make test` installs it (apt-get install chromium)", pytrace=False)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with launched_chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture()

@@ -1,14 +1,17 @@
-"""Debian's Chromium under Playwright for the desk's browser tests (the web chat tests' launch options)."""
+"""Debian's Chromium under Playwright for every browser test (web chat, desk, dashboard); no browser download."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_webchat_browser import ARGS, CHROMIUM
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
 
 
 @contextmanager
