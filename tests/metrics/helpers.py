@@ -8,9 +8,9 @@ from pathlib import Path
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import free_port, wait_until
+from ops.processes import free_port, stop_processes, wait_until
 
-__all__ = ["free_port", "scrape", "stop", "value", "wait_until_up", "Samples"]
+__all__ = ["free_port", "scrape", "stop_processes", "value", "wait_until_up", "Samples"]
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -18,15 +18,6 @@ Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 300) -> None:
     """The e2e suite's start-up wait, with the longer bound a cold ``rasa run`` needs here."""
     wait_until(url, process, log, timeout_s=timeout_s, poll_s=0.5)
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 def scrape(base_url: str) -> Samples:

@@ -18,7 +18,7 @@ from components.emotion.labels import LABELS
 from services.settings import PROJECT_ROOT
 from services.store.seed.run import seed_database
 from tests.conftest import TODAY
-from tests.metrics.helpers import Samples, free_port, scrape, stop, value, wait_until_up
+from tests.metrics.helpers import Samples, free_port, scrape, stop_processes, value, wait_until_up
 
 TOKEN = "metrics-test-token"
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
@@ -51,7 +51,7 @@ def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         wait_until_up(f"http://127.0.0.1:{port}/health", process, log)
         yield f"http://127.0.0.1:{port}", log
     finally:
-        stop(process)
+        stop_processes([process])
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import requests
 import yaml
 
 from services.settings import PROJECT_ROOT
-from tests.metrics.helpers import Samples, free_port, scrape, stop, value, wait_until_up
+from tests.metrics.helpers import Samples, free_port, scrape, stop_processes, value, wait_until_up
 
 RASA = Path(sys.executable).with_name("rasa")
 API_TOKEN = "metrics-api-token"
@@ -42,7 +42,7 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         wait_until_up(f"http://127.0.0.1:{port}/", process, log)
         yield f"http://127.0.0.1:{port}", log
     finally:
-        stop(process)
+        stop_processes([process])
 
 
 @pytest.fixture(scope="module")
