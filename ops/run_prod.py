@@ -142,6 +142,9 @@ def child_env(options: ProdOptions, secrets: dict[str, str], base: Mapping[str, 
         # Rasa's SQL tracker store runs its queries on the event loop, one at a time: a small pool is enough
         # and keeps 2 instances well under PostgreSQL's default 100 connections.
         "SQL_POOL_SIZE": base.get("SQL_POOL_SIZE", "5"), "SQL_MAX_OVERFLOW": base.get("SQL_MAX_OVERFLOW", "10"),
+        # Rasa's listen backlog (Sanic's default 100): connections wait in the kernel while the event
+        # loop runs a model, instead of timing out at nginx.
+        "SANIC_BACKLOG": base.get("SANIC_BACKLOG", "2048"),
     }
 
 

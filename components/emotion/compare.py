@@ -3,7 +3,7 @@
     python -m components.emotion.compare --output_dir models/compare
 
 Trains, in one run and on the same train split: TF-IDF + logistic regression; today's
-fine-tune; a more strongly regularised fine-tune; a frozen sentence-embedding model (MiniLM
+fine-tune; a more strongly regularised fine-tune; LP-FT (head fitted on frozen features first); a frozen sentence-embedding model (MiniLM
 mean pooling) with logistic regression; and ensembles of the fine-tunes with TF-IDF and with
 the frozen model. Each is scored with temperature scaling fitted on our dev split and the
 deployment prior, on our test split and on the real-text dev set (skipped when absent).
@@ -32,6 +32,7 @@ CONFIDENCE_THRESHOLD = 0.6  # EmotionClassifier's default confidence_threshold
 DEFAULT_CANDIDATES: dict[str, dict] = {
     "Fine-tune (today's recipe)": {},
     "Fine-tune, regularised": {"hidden_dropout": 0.2, "attention_dropout": 0.2, "label_smoothing": 0.15, "learning_rate": 6e-5},
+    "Fine-tune, LP-FT (linear probe first)": {"linear_probe": True},
 }
 
 

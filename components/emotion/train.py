@@ -32,6 +32,7 @@ from components.emotion.labels import LABEL2ID, LABELS
 from components.emotion.metrics import classification_metrics
 from components.emotion.onnx_export import CALIBRATION_FILE, export_onnx
 from components.emotion.report import write_confusion_matrix, write_model_card
+from components.emotion.weight_interpolation import interpolate_encoder
 
 
 @dataclass
@@ -51,10 +52,14 @@ class TrainingOptions:
     hidden_dropout: float = field(default=0.1, metadata={"help": "Dropout on hidden states and the classifier input (BERT default 0.1)."})
     attention_dropout: float = field(default=0.1, metadata={"help": "Dropout on attention probabilities (BERT default 0.1)."})
     rdrop_alpha: float = field(default=0.0, metadata={"help": "R-Drop weight: symmetric KL between two dropout passes (0 = off; doubles the cost of a step)."})
+    wise_alpha: float = field(default=1.0, metadata={
+        "help": "After training, encoder = (1 - a) * pretrained + a * fine-tuned (WiSE-FT, weight_interpolation.py; 1 = fine-tune only)."})
     tfidf_weight: float = field(default=0.5, metadata={"help": "Weight of TF-IDF + logistic regression in the serving ensemble (0 = encoder only)."})
     export_onnx: bool = field(default=True, metadata={"help": "Also write model.onnx and its int8 version (components/emotion/onnx_export.py)."})
     freeze_embeddings: bool = field(default=True, metadata={"help": "Keep the pretrained word embeddings fixed (faster, generalises to unseen words)."})
     freeze_layers: int = field(default=0, metadata={"help": "Keep the lowest N encoder layers fixed (less drift from the pretrained sentence model)."})
+    linear_probe: bool = field(default=False, metadata={
+        "help": "LP-FT: fit the head on the frozen encoder's pooled features before fine-tuning (Kumar et al., 2022)."})
     class_weighting: bool = field(default=True, metadata={"help": "Weight the loss by inverse class frequency."})
     patience: int = field(default=2, metadata={"help": "Epochs without dev macro-F1 gain before stopping."})
     max_minutes: float = field(default=25.0, metadata={"help": "Guard: stop after the epoch that passes this budget (results then depend on machine speed)."})
@@ -118,6 +123,41 @@ def predict_logits(model, tokenizer, texts: list[str], max_length: int, batch_si
     return out
 
 
+@torch.no_grad()
+def pooled_features(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
+    """The classification head's input (BERT's pooled output) for every text, shape ``(len(texts), hidden)``."""
+    model.eval()
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
+    for s in range(0, len(order), batch_size):
+        idx = order[s : s + batch_size]
+        enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+        out[idx] = model.base_model(**enc).pooler_output.numpy()
+    return out
+
+
+def fit_linear_probe(model, tokenizer, examples: list[Example], options: TrainingOptions) -> float:
+    """LP-FT's first step: logistic regression on frozen pooled features, copied into the head.
+
+    Fine-tuning from a random head moves the pretrained features most in the first steps, which
+    costs robustness on text unlike the training set (Kumar et al., 2022, "Fine-Tuning can Distort
+    Pretrained Features and Underperform Out-of-Distribution"). Returns the probe's train accuracy.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    features = pooled_features(model, tokenizer, [e.text for e in examples], options.max_length)
+    gold = np.array([LABEL2ID[e.label] for e in examples])
+    if len(set(gold)) != len(LABELS):
+        raise ValueError("the linear probe needs training examples of every label")
+    probe = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced" if options.class_weighting else None,
+                               random_state=options.seed)
+    probe.fit(features, gold)
+    with torch.no_grad():
+        model.classifier.weight.copy_(torch.tensor(probe.coef_, dtype=model.classifier.weight.dtype))
+        model.classifier.bias.copy_(torch.tensor(probe.intercept_, dtype=model.classifier.bias.dtype))
+    return float((probe.predict(features) == gold).mean())
+
+
 def predict_labels(model, tokenizer, examples: list[Example], max_length: int, batch_size: int = 64) -> list[str]:
     """Argmax label of every example's full text."""
     logits = predict_logits(model, tokenizer, [e.text for e in examples], max_length, batch_size)
@@ -160,6 +200,7 @@ def train(options: TrainingOptions) -> dict:
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     for layer in model.bert.encoder.layer[: options.freeze_layers]:
         layer.requires_grad_(False)
+    probe_accuracy = fit_linear_probe(model, tokenizer, train_set, options) if options.linear_probe else None
     loss_fn = torch.nn.CrossEntropyLoss(
         weight=class_weights(train_set) if options.class_weighting else None, label_smoothing=options.label_smoothing
     )
@@ -207,6 +248,7 @@ def train(options: TrainingOptions) -> dict:
             break
     bar.close()
     model.load_state_dict(best_state)
+    interpolate_encoder(model, base, options.wise_alpha)
 
     dev_gold = np.array([LABEL2ID[e.label] for e in dev_set])
     dev_texts, test_texts = [e.text for e in dev_set], [e.text for e in test_set]
@@ -221,6 +263,7 @@ def train(options: TrainingOptions) -> dict:
     metrics = {
         "calibration": calibration_report,
         "best_epoch": best_epoch,
+        "linear_probe_train_accuracy": probe_accuracy,
         "dev_macro_f1": best_f1,
         "test": classification_metrics([e.label for e in test_set], test_pred),
         "history": history,

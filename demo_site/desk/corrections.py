@@ -48,14 +48,26 @@ def record_correction(session: Session, agent: AgentView, sender_id: str, turn: 
     return row.id
 
 
+def _view(row: EmotionCorrection, username: str) -> CorrectionView:
+    return CorrectionView(row.id, row.sender_id, row.ticket_id, row.turn_index, row.event_timestamp, row.text, row.model_label,
+                          row.model_confidence, row.corrected_label, username, row.created_at)
+
+
+def correction_view(session: Session, correction_id: int) -> CorrectionView:
+    """One stored correction as the learning loop reads it; raises LookupError for an unknown id."""
+    found = session.execute(select(EmotionCorrection, Agent.username).join(Agent, Agent.id == EmotionCorrection.agent_id)
+                            .where(EmotionCorrection.id == correction_id)).first()
+    if found is None:
+        raise LookupError(f"no emotion correction {correction_id}")
+    return _view(*found)
+
+
 def latest_corrections(session: Session, since: dt.datetime | None = None) -> list[CorrectionView]:
     """The newest correction of every corrected turn (oldest first); a turn corrected twice counts once."""
     stmt = select(EmotionCorrection, Agent.username).join(Agent, Agent.id == EmotionCorrection.agent_id).order_by(EmotionCorrection.id)
     newest: dict[tuple[str, int, float | None], CorrectionView] = {}
     for row, username in session.execute(stmt):
-        newest[(row.sender_id, row.turn_index, row.event_timestamp)] = CorrectionView(
-            row.id, row.sender_id, row.ticket_id, row.turn_index, row.event_timestamp, row.text, row.model_label,
-            row.model_confidence, row.corrected_label, username, row.created_at)
+        newest[(row.sender_id, row.turn_index, row.event_timestamp)] = _view(row, username)
     views = sorted(newest.values(), key=lambda v: v.id)
     return [v for v in views if since is None or v.created_at >= since]
 

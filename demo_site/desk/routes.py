@@ -16,7 +16,7 @@ from sanic.response import HTTPResponse
 from components.emotion.labels import LABELS
 from demo_site.desk.accounts import AgentView, authenticate
 from demo_site.desk.conversation import Conversation, from_tracker, shopper_turn_at, ticket_turn_at
-from demo_site.desk.corrections import record_correction
+from demo_site.desk.corrections import correction_view, record_correction
 from demo_site.desk.queue import can_see, load_queues
 from demo_site.desk.relay import CannotPush, DeliveryFailed, channel_name, hand_back, push_problem, send_reply
 from demo_site.desk.sessions import end_session, start_session
@@ -37,7 +37,7 @@ from demo_site.desk.web import (
     secured,
     set_cookie,
 )
-from services.learning.queue import sync_corrections
+from services.learning.queue import enqueue_correction
 from services.rasa_api import RasaApi, RasaApiError
 from services.store.db import session_scope
 from services.store.models import Ticket
@@ -223,8 +223,8 @@ def desk_blueprint(settings: DeskSettings) -> Blueprint:
             return error_page(request, 404, f"The conversation has no shopper turn {index}.")
         try:
             with session_scope(settings.database_url) as db:
-                record_correction(db, request.ctx.desk.agent, ticket.sender_id, turn, form.get("label") or "", ticket.id)
-                sync_corrections(db)  # a correction that disagrees with the model goes to the review queue
+                correction = record_correction(db, request.ctx.desk.agent, ticket.sender_id, turn, form.get("label") or "", ticket.id)
+                enqueue_correction(db, correction_view(db, correction))  # the review queue takes it when it disagrees with the model
         except ValueError as error:
             return error_page(request, 400, f"Not saved: {error}.")
         return back_to(ticket.id, "corrected", f"#turn-{index}")

@@ -21,7 +21,7 @@ from demo_site.desk.accounts import (
     set_password,
 )
 from demo_site.desk.conversation import Turn
-from demo_site.desk.corrections import corrected_labels, latest_corrections, record_correction
+from demo_site.desk.corrections import corrected_labels, correction_view, latest_corrections, record_correction
 from demo_site.desk.queue import can_see, load_queues
 from demo_site.desk.sessions import current_session, end_session, start_session, token_hash
 from services.store.db import make_engine
@@ -198,6 +198,9 @@ def test_corrections_are_kept_and_the_latest_per_turn_wins(url: str) -> None:
         assert latest[0].id == second > first and latest[0].agent == "corrector" and latest[0].text == "well that's just great"
         assert latest[0].event_timestamp == 1700000000.25 and latest[0].model_confidence == 0.71 and latest[0].ticket_id == ticket_id
         assert corrected_labels(s, "conv-1") == {2: "angry", 0: "neutral"}
+        assert correction_view(s, second) == latest[0] and correction_view(s, first).corrected_label == "frustrated"
+        with pytest.raises(LookupError, match="no emotion correction"):
+            correction_view(s, second + 100)
         s.execute(delete(Ticket).where(Ticket.id == ticket_id))  # `make reseed` drops tickets: corrections stay
     with open_session(url) as s:
         assert {c.ticket_id for c in latest_corrections(s)} == {None}
