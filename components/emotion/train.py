@@ -111,29 +111,27 @@ def symmetric_kl(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
+def _forward_sorted(model, tokenizer, texts: list[str], max_length: int, batch_size: int, width: int, output) -> np.ndarray:
+    """``output(model, encoding)`` for every text in length-sorted batches, rows back in input order: ``(len(texts), width)``."""
+    model.eval()
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), width), dtype=np.float32)
+    for s in range(0, len(order), batch_size):
+        idx = order[s : s + batch_size]
+        enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+        out[idx] = output(model, enc).numpy()
+    return out
+
+
 def predict_logits(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
     """Logits ``(len(texts), 7)`` of every full text (no sentence splitting: that is inference.py's job)."""
-    model.eval()
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
-    for s in range(0, len(order), batch_size):
-        idx = order[s : s + batch_size]
-        enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-        out[idx] = model(**enc).logits.numpy()
-    return out
+    return _forward_sorted(model, tokenizer, texts, max_length, batch_size, len(LABELS), lambda m, enc: m(**enc).logits)
 
 
-@torch.no_grad()
 def pooled_features(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
     """The classification head's input (BERT's pooled output) for every text, shape ``(len(texts), hidden)``."""
-    model.eval()
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
-    for s in range(0, len(order), batch_size):
-        idx = order[s : s + batch_size]
-        enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-        out[idx] = model.base_model(**enc).pooler_output.numpy()
-    return out
+    return _forward_sorted(model, tokenizer, texts, max_length, batch_size, model.config.hidden_size,
+                           lambda m, enc: m.base_model(**enc).pooler_output)
 
 
 def fit_linear_probe(model, tokenizer, examples: list[Example], options: TrainingOptions) -> float:
