@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bench.load import LoadOptions, LoadResult, run_load
+from bench.load import LoadOptions, LoadResult, queue_depth, run_load
 from bench.load_stats import summarise
 from ops.databases import terminate_connections
 from ops.run_prod import Topology, running_topology
@@ -49,6 +49,7 @@ class FaultRow:
     result: LoadResult | None = None
     window: tuple[float, float] = (0.0, 0.0)
     note: str = ""
+    queued_after_restart: int | None = None  # broker queue once a killed server came back and sent its spool
 
     def seen(self) -> str:
         """What shoppers whose message was in flight during the fault saw."""
@@ -123,7 +124,16 @@ def run_fault(topology: Topology, fault: str, options: FaultOptions, identity_se
     row.result = holder[0] if holder else None
     if after:
         after()
+        row.queued_after_restart = _queue_settles(topology, row.result.audit.events_total if row.result else 0)
     return row
+
+
+def _queue_settles(topology: Topology, stored: int, timeout_s: float = 60) -> int | None:
+    """The broker queue's depth once it holds ``stored`` events, or after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while (queued := queue_depth(topology.options)) is not None and queued < stored and time.monotonic() < deadline:
+        time.sleep(1)
+    return queued
 
 
 def print_table(rows: list[FaultRow]) -> None:
@@ -135,6 +145,8 @@ def print_table(rows: list[FaultRow]) -> None:
             continue
         s, a = row.result.summary, row.result.audit
         queued = "unreachable" if row.result.queued_events is None else str(row.result.queued_events)
+        if row.queued_after_restart is not None:
+            queued += f" ({row.queued_after_restart} after the restart)"
         print(f"| {row.fault} | {s.messages} | {s.errors} | {s.silent} | {s.trouble} | {s.p95_ms:.0f} | {s.max_ms:.0f} | "
               f"{a.lost} | {a.extra} | {queued} / {a.events_total} | {row.seen()} |")
 

@@ -36,6 +36,7 @@ from channels.enabled import credentials as enabled_credentials
 from ops.databases import ensure_database
 from ops.supervisor import Supervisor, http_ok
 from ops.topology import ProdOptions, endpoints_yaml, nginx_conf
+from services.event_spool import SPOOL_PATH_ENV
 from services.secrets_file import SECRET_NAMES, ensure_secrets
 from services.settings import PROJECT_ROOT
 from services.store.seed.run import seed_database
@@ -148,6 +149,11 @@ def child_env(options: ProdOptions, secrets: dict[str, str], base: Mapping[str, 
     }
 
 
+def spool_env(options: ProdOptions, instance: int) -> dict[str, str]:
+    """Where Rasa server ``instance`` keeps its unconfirmed broker events, when ``options.event_spool`` is on."""
+    return {SPOOL_PATH_ENV: str(options.runtime_dir / f"event-spool-rasa-{instance}.db")} if options.event_spool else {}
+
+
 @contextmanager
 def running_topology(options: ProdOptions | None = None, extra_env: Mapping[str, str] | None = None,
                      seed_today: str | None = None, start_timeout_s: float = 900) -> Iterator[Topology]:
@@ -174,7 +180,7 @@ def running_topology(options: ProdOptions | None = None, extra_env: Mapping[str,
                                     "--interface", "127.0.0.1", "--port", str(port),
                                     "--endpoints", str(options.endpoints_path),
                                     "--credentials", str(options.runtime_dir / "credentials.yml")],
-                      env, logs / f"rasa-{i}.log", http_ok(f"http://127.0.0.1:{port}/status?token={secrets['RASA_AUTH_TOKEN']}"))
+                      {**env, **spool_env(options, i)}, logs / f"rasa-{i}.log", http_ok(f"http://127.0.0.1:{port}/status?token={secrets['RASA_AUTH_TOKEN']}"))
         subprocess.run([nginx, "-t", "-q", "-p", str(options.runtime_dir), "-c", str(options.nginx_conf_path),
                         "-e", str(logs / "nginx_error.log")], check=True)
         sup.start("nginx", [nginx, "-p", str(options.runtime_dir), "-c", str(options.nginx_conf_path),
@@ -190,8 +196,11 @@ def parse_options(argv: list[str] | None = None) -> ProdOptions:
     defaults = ProdOptions()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for f in dataclasses.fields(ProdOptions):
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(getattr(defaults, f.name)),
-                            default=getattr(defaults, f.name), help=f.metadata.get("help", ""))
+        default, flag = getattr(defaults, f.name), f"--{f.name.replace('_', '-')}"
+        if isinstance(default, bool):  # a switch: --event-spool / --no-event-spool
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=f.metadata.get("help", ""))
+        else:
+            parser.add_argument(flag, type=type(default), default=default, help=f.metadata.get("help", ""))
     return ProdOptions(**vars(parser.parse_args(argv)))
 
 

@@ -26,7 +26,7 @@ from components.emotion.data import DATA_DIR, Example, data_fingerprint, read_sp
 from components.emotion.labels import LABEL2ID, LABELS
 from components.emotion.metrics import classification_metrics, false_alarm_rate
 from components.emotion.realtext import load_realtext, skipped_message
-from components.emotion.train import TrainingOptions, predict_logits, train
+from components.emotion.train import TrainingOptions, forward_sorted, predict_logits, train
 
 CONFIDENCE_THRESHOLD = 0.6  # EmotionClassifier's default confidence_threshold
 DEFAULT_CANDIDATES: dict[str, dict] = {
@@ -57,18 +57,14 @@ def frozen_embeddings(texts: list[str], batch_size: int = 64) -> np.ndarray:
     from components.emotion.base_model import base_model_dir
 
     base = base_model_dir()
-    tokenizer, model = AutoTokenizer.from_pretrained(base), AutoModel.from_pretrained(base).eval()
-    out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    with torch.inference_mode():
-        for s in range(0, len(order), batch_size):
-            idx = order[s : s + batch_size]
-            enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=128, return_tensors="pt")
-            hidden = model(**enc).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).float()
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-            out[idx] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
-    return out
+    tokenizer, model = AutoTokenizer.from_pretrained(base), AutoModel.from_pretrained(base)
+
+    def mean_pooled(m, enc) -> torch.Tensor:
+        mask = enc["attention_mask"].unsqueeze(-1).float()
+        pooled = (m(**enc).last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1)
+        return torch.nn.functional.normalize(pooled, dim=-1)
+
+    return forward_sorted(model, tokenizer, texts, 128, batch_size, model.config.hidden_size, mean_pooled)
 
 
 def score(name: str, dev_logits: np.ndarray, sets: dict[str, tuple[list[str], np.ndarray]], dev_gold: np.ndarray,

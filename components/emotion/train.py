@@ -111,7 +111,7 @@ def symmetric_kl(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _forward_sorted(model, tokenizer, texts: list[str], max_length: int, batch_size: int, width: int, output) -> np.ndarray:
+def forward_sorted(model, tokenizer, texts: list[str], max_length: int, batch_size: int, width: int, output) -> np.ndarray:
     """``output(model, encoding)`` for every text in length-sorted batches, rows back in input order: ``(len(texts), width)``."""
     model.eval()
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -125,12 +125,12 @@ def _forward_sorted(model, tokenizer, texts: list[str], max_length: int, batch_s
 
 def predict_logits(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
     """Logits ``(len(texts), 7)`` of every full text (no sentence splitting: that is inference.py's job)."""
-    return _forward_sorted(model, tokenizer, texts, max_length, batch_size, len(LABELS), lambda m, enc: m(**enc).logits)
+    return forward_sorted(model, tokenizer, texts, max_length, batch_size, len(LABELS), lambda m, enc: m(**enc).logits)
 
 
 def pooled_features(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
     """The classification head's input (BERT's pooled output) for every text, shape ``(len(texts), hidden)``."""
-    return _forward_sorted(model, tokenizer, texts, max_length, batch_size, model.config.hidden_size,
+    return forward_sorted(model, tokenizer, texts, max_length, batch_size, model.config.hidden_size,
                            lambda m, enc: m.base_model(**enc).pooler_output)
 
 

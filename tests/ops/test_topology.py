@@ -78,3 +78,11 @@ def test_nginx_accepts_the_config(tmp_path: Path) -> None:
     result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(o.nginx_conf_path), "-e", str(tmp_path / "logs" / "e.log")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_switches_parse_as_switches() -> None:
+    from ops.run_prod import parse_options
+
+    assert parse_options([]).event_spool is False
+    assert parse_options(["--event-spool"]).event_spool is True
+    assert parse_options(["--no-event-spool", "--rasa-instances", "3"]).rasa_instances == 3
