@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from pathlib import Path
 
-import aio_pika
 import pytest
 
 from services.event_spool import EventSpool
 from services.prod_broker import ReconnectingPikaEventBroker
-
-RABBITMQ_HOST = os.environ.get("RABBITMQ_HOST", "127.0.0.1")
+from tests.rabbitmq import RABBITMQ_HOST, read_queue
 
 
 class Exchange:
@@ -63,24 +60,6 @@ def test_events_published_during_an_outage_arrive_in_order_after_it(tmp_path: Pa
     assert [e["n"] for e in sent] == [0, 1, 2, 3, 4, 5]
     assert attempts == 3 and left == 0
     assert EventSpool(spool_path).pending() == []  # confirmed events leave the spool
-
-
-async def read_queue(queue_name: str, count: int, timeout_s: float = 20) -> list[dict]:
-    connection = await aio_pika.connect_robust(host=RABBITMQ_HOST, login="guest", password="guest")
-    async with connection:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(queue_name, durable=True)
-        messages: list[dict] = []
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while len(messages) < count and asyncio.get_running_loop().time() < deadline:
-            message = await queue.get(fail=False)
-            if message is None:
-                await asyncio.sleep(0.1)
-                continue
-            await message.ack()
-            messages.append(json.loads(message.body))
-        await queue.delete(if_unused=False, if_empty=False)
-        return messages
 
 
 async def connected_broker(queue: str, exchange: str, spool_path: Path) -> ReconnectingPikaEventBroker:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sqlite3
 import uuid
 from pathlib import Path
 
-import aio_pika
 import pytest
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore
@@ -24,8 +22,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from services.masking_broker import MaskingPikaEventBroker, MaskingSQLEventBroker, mask_event
+from tests.rabbitmq import RABBITMQ_HOST, read_queue
 
-RABBITMQ_HOST = os.environ.get("RABBITMQ_HOST", "127.0.0.1")
 SENDER = "shopper-42"
 USER_TEXT = "I'm alice@example.com, order 100234, call +44 20 7946 0958"
 SECRETS = ("alice@example.com", "7946 0958", "12 Harbour St", "4111 1111 1111 1111")
@@ -93,26 +91,6 @@ event_broker:
         rows = conn.execute("SELECT sender_id, data FROM events ORDER BY id").fetchall()
     assert len(rows) == 5 and {r[0] for r in rows} == {SENDER}
     assert_masked([json.loads(data) for _, data in rows])
-
-
-async def read_queue(queue_name: str, count: int, timeout_s: float = 15.0) -> list[dict]:
-    """Consume ``count`` messages from ``queue_name`` with a connection of our own."""
-    connection = await aio_pika.connect_robust(host=RABBITMQ_HOST, login="guest", password="guest")
-    async with connection:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(queue_name, durable=True)
-        messages: list[dict] = []
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while len(messages) < count and loop.time() < deadline:
-            message = await queue.get(fail=False)
-            if message is None:
-                await asyncio.sleep(0.1)
-                continue
-            await message.ack()
-            messages.append(json.loads(message.body))
-        await queue.delete(if_unused=False, if_empty=False)
-        return messages
 
 
 def test_pika_broker_from_endpoints_publishes_masked_events_to_rabbitmq(tmp_path: Path) -> None:
