@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bench.load import LoadOptions, LoadResult, queue_depth, run_load
+from bench.load import LoadOptions, LoadResult, queue_settles, run_load
 from bench.load_stats import summarise
 from ops.databases import terminate_connections
 from ops.run_prod import Topology, running_topology
@@ -124,16 +124,8 @@ def run_fault(topology: Topology, fault: str, options: FaultOptions, identity_se
     row.result = holder[0] if holder else None
     if after:
         after()
-        row.queued_after_restart = _queue_settles(topology, row.result.audit.events_total if row.result else 0)
+        row.queued_after_restart = queue_settles(topology.options, row.result.audit.events_total if row.result else 0, timeout_s=60)
     return row
-
-
-def _queue_settles(topology: Topology, stored: int, timeout_s: float = 60) -> int | None:
-    """The broker queue's depth once it holds ``stored`` events, or after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while (queued := queue_depth(topology.options)) is not None and queued < stored and time.monotonic() < deadline:
-        time.sleep(1)
-    return queued
 
 
 def print_table(rows: list[FaultRow]) -> None:

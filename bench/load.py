@@ -74,6 +74,14 @@ def queue_depth(options: ProdOptions, purge: bool = False) -> int | None:
         connection.close()
 
 
+def queue_settles(options: ProdOptions, stored: int, timeout_s: float) -> int | None:
+    """The event queue's depth once it holds ``stored`` events, or after ``timeout_s``; None when unreachable."""
+    deadline = time.monotonic() + timeout_s
+    while (queued := queue_depth(options)) is not None and queued < stored and time.monotonic() < deadline:
+        time.sleep(1)
+    return queued
+
+
 def run_locust(url: str, load: LoadOptions, prod: ProdOptions, identity_secret: str, run_id: str) -> list[dict]:
     """Run the locustfile headless until every shopper has finished; the per-message records."""
     load.out_dir.mkdir(parents=True, exist_ok=True)
@@ -95,9 +103,7 @@ def run_load(url: str, load: LoadOptions, prod: ProdOptions, identity_secret: st
     queue_depth(prod, purge=True)
     records = run_locust(url, load, prod, identity_secret, run_id)
     checked = audit(records, prod.tracker_database_url, f"load-{run_id}-")
-    deadline = time.monotonic() + 30  # Rasa publishes to the broker in the background
-    while (queued := queue_depth(prod)) is not None and queued < checked.events_total and time.monotonic() < deadline:
-        time.sleep(1)
+    queued = queue_settles(prod, checked.events_total, timeout_s=30)  # Rasa publishes to the broker in the background
     return LoadResult(run_id, summarise(records), checked, queued, records)
 
 

@@ -1,4 +1,4 @@
-"""Rasa's pika event broker for production: masked, reconnecting, and durable across a crash.
+"""Rasa's pika event broker for production: masked, reconnecting, and (with a spool) durable across a crash.
 
 Measured with ``rabbitmqctl stop_app`` / ``start_app`` and ``kill -9`` under load (``bench/faults.py``):
 - Rasa 3.6's ``PikaEventBroker`` keeps answering after an outage but never publishes again (aio-pika's
@@ -6,11 +6,12 @@ Measured with ``rabbitmqctl stop_app`` / ``start_app`` and ``kill -9`` under loa
 - A killed Rasa server loses the events it had not sent yet (6.3 % of a fault run's events), because
   the broker keeps them only in memory.
 
-:class:`ReconnectingPikaEventBroker` masks personal data (``services.masking_broker.mask_event``),
-writes each event to an :class:`~services.event_spool.EventSpool` before publishing it and deletes it
-once RabbitMQ confirmed it. A failed publish keeps the event, opens a new connection in the
+:class:`ReconnectingPikaEventBroker` masks personal data (``services.masking_broker.mask_event``).
+Given a spool path, it also writes each event to an :class:`~services.event_spool.EventSpool` before
+publishing it and deletes it once RabbitMQ confirmed it (off in ``make run-prod`` unless
+``--event-spool``: see ``docs/results.md``). A failed publish keeps the event, opens a new connection in the
 background (retrying every ``retry_delay_in_seconds``), then sends what it kept, in order, before
-anything new. On start it first sends what the spool kept from the previous run.
+anything new. On start it first sends what a spool kept from the previous run.
 
 endpoints.yml: ``event_broker: {type: services.prod_broker.ReconnectingPikaEventBroker, ...}`` with
 the keys of ``pika``, plus ``publish_timeout_s`` (default 60: bounds one publish while catching up)
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 class ReconnectingPikaEventBroker(PikaEventBroker):
-    """``PikaEventBroker`` that masks, spools every event until RabbitMQ confirms it, and reconnects."""
+    """``PikaEventBroker`` that masks, optionally spools each event until RabbitMQ confirms it, and reconnects."""
 
     def __init__(self, *args: Any, publish_timeout_s: float = 60, spool_path: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,6 +68,7 @@ class ReconnectingPikaEventBroker(PikaEventBroker):
         self._spool.close()  # what was not confirmed stays in the file for the next run
 
     def _in_background(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        # As PikaEventBroker.publish does for its _publish; ours must spool before the task exists.
         task = self._loop.create_task(coroutine)
         self._background_tasks.add(task)  # a reference, so the task is not garbage-collected
         task.add_done_callback(self._background_tasks.discard)
