@@ -201,7 +201,7 @@ test: train seed lint webchat browser promtool nginx  ## everything: unit and da
 	@# Sanic 21.12 patches its HTTP classes for the first app served in a process, so the Slack and Telegram
 	@# channel unit tests (each serves a real Sanic app) run in separate pytest processes.
 	$(VENV)/bin/pytest -q tests/channels/test_slack.py
-	$(VENV)/bin/pytest -q --ignore=tests/channels/test_slack.py
+	$(VENV)/bin/pytest -q --durations=30 --ignore=tests/channels/test_slack.py  # the 30 slowest tests: where CI time goes
 
 bench: $(EMOTION_MODEL) $(RECOMMENDER_MODEL)  ## latency benchmarks (figures, not pass/fail)
 	$(PY) bench/emotion_latency.py

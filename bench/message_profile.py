@@ -79,9 +79,9 @@ async def profile(actions_url: str, action_token: str, store_url: str, secret: s
     from rasa.core.channels import CollectingOutputChannel, UserMessage
     from rasa.utils.endpoints import EndpointConfig
 
-    from services.action_fallback import install
+    from services.rasa_launcher import install
 
-    install()  # as services.rasa_launcher (make run) does: fallback and the compiled answer check
+    install()  # as services.rasa_launcher (make run) does: fallback, the compiled answer check, event-type lookup
     totals: Totals = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
     instrument(totals, counts)

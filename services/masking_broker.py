@@ -14,16 +14,23 @@ Rasa loads a broker ``type`` that is a module path with ``class_from_module_path
 keeps the unmasked conversation; the broker's consumers (analytics, Rasa X style tools) get
 masked user and bot text, message metadata, parse data (entities such as an email) and slot values.
 Sender ids, event names, intents and timestamps are kept.
+
+``MaskingSQLEventBroker`` also writes off the event loop: rows go through
+``services.sql_event_writer.BatchedEventWriter`` (one transaction per batch instead of Rasa's commit
+per event) and Rasa's ``close`` at shutdown writes what is still queued.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.core.brokers.sql import SQLEventBroker
 
 from services.pii import mask_value
+from services.sql_event_writer import BatchedEventWriter
 
 MASKED_EVENT_KEYS = frozenset({"text", "metadata", "parse_data", "value", "data", "action_text"})
 
@@ -41,7 +48,19 @@ class MaskingPikaEventBroker(PikaEventBroker):
 
 
 class MaskingSQLEventBroker(SQLEventBroker):
-    """Rasa's SQL broker (table ``events``), storing masked events."""
+    """Rasa's SQL broker (table ``events``), storing masked events in batches from a writer thread."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writer = BatchedEventWriter(self.engine, self.SQLBrokerEvent.__table__)
 
     def publish(self, event: dict[str, Any]) -> None:
-        super().publish(mask_event(event))
+        masked = mask_event(event)
+        self.writer.put({"sender_id": masked.get("sender_id"), "data": json.dumps(masked)})
+
+    def flush(self, timeout_s: float = 30.0) -> bool:
+        """Wait until every published event is in the table (False on timeout)."""
+        return self.writer.flush(timeout_s)
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.writer.close)

@@ -90,6 +90,7 @@ def test_the_consumer_reads_what_rasa_publishes(rasa_with_broker: tuple[Assistan
     assistant.say(calm, "what's your return policy?")
 
     events_url = f"sqlite:///{workdir / 'events.db'}"
+    wait_for_bot_event(events_url, calm)  # the broker writes from a thread, a few milliseconds after the reply
     record_to = os.environ.get("ANALYTICS_RECORD_TO")
     if record_to:
         engine = create_engine(events_url)
@@ -114,6 +115,22 @@ def test_the_consumer_reads_what_rasa_publishes(rasa_with_broker: tuple[Assistan
     assert by_sender[calm][0].intent == "faq" and by_sender[calm][0].polarity != "negative"
     assert escalations[threat] == "threat" and escalations[angry] in REASON_TEXT
     assert reply.agent_id == "sue" and reply.wait_seconds >= 1.0
+
+
+def wait_for_bot_event(events_url: str, sender_id: str, timeout_s: float = 10.0) -> None:
+    """Until the broker's table holds a bot event of ``sender_id``."""
+    engine = create_engine(events_url)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                rows = conn.execute(select(EVENTS.c.data).where(EVENTS.c.sender_id == sender_id)).scalars().all()
+            if any(json.loads(row).get("event") == "bot" for row in rows):
+                return
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+    pytest.fail(f"no bot event of {sender_id} in {events_url} after {timeout_s} s")
 
 
 @pytest.mark.parametrize("masked", [False, True], ids=["as_published", "pii_masked"])

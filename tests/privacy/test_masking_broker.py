@@ -85,6 +85,7 @@ event_broker:
         broker = await EventBroker.create(endpoints.event_broker)
         assert isinstance(broker, MaskingSQLEventBroker)
         await InMemoryTrackerStore(Domain.empty(), event_broker=broker).save(conversation())
+        await broker.close()  # as Rasa does at shutdown: what the writer thread still holds is written
 
     asyncio.run(scenario())
     with sqlite3.connect(db) as conn:
