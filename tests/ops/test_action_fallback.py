@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp import web
@@ -21,23 +19,9 @@ from rasa.utils.endpoints import EndpointConfig
 
 from ops.processes import free_port
 from services.action_fallback import TROUBLE_TEXT, TroubleReplyingRemoteAction, install
+from tests.action_server_double import action_server
 
 DOMAIN = Domain.empty()
-Handler = Callable[[web.Request], Awaitable[web.Response]]
-
-
-@asynccontextmanager
-async def action_server(handler: Handler) -> AsyncIterator[str]:
-    app = web.Application()
-    app.router.add_post("/webhook", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}/webhook"
-    finally:
-        await runner.cleanup()
 
 
 def tracker() -> DialogueStateTracker:

@@ -12,9 +12,9 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from ops.processes import free_port
 from services.fast_json_endpoint import FastJSONEndpointConfig, dumps
 from services.remote_action_schema import CompiledSchemaRemoteAction
+from tests.action_server_double import action_server
 
 BODY = {"tracker": {"events": [{"event": "user", "text": "naïve café ☕", "parse_data": {"intent": {"confidence": 0.9812345678}}}],
                     "slots": {"emotion_history": [{"label": "anxious", "confidence": 0.71, "confident": True}], "n": None}},
@@ -31,18 +31,10 @@ async def captured_requests(send: list[EndpointConfig]) -> list[dict]:
                      "token": request.query.get("token"), "type": request.headers.get("Content-Type")})
         return web.json_response({"events": [], "responses": []})
 
-    app = web.Application()
-    app.router.add_post("/webhook", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with action_server(handle) as url:
         for endpoint in send:
-            endpoint.url = f"http://127.0.0.1:{port}/webhook"
+            endpoint.url = url
             assert await endpoint.request(json=BODY, method="post") == {"events": [], "responses": []}
-    finally:
-        await runner.cleanup()
     return seen
 
 
