@@ -58,9 +58,5 @@ class MaskingSQLEventBroker(SQLEventBroker):
         masked = mask_event(event)
         self.writer.put({"sender_id": masked.get("sender_id"), "data": json.dumps(masked)})
 
-    def flush(self, timeout_s: float = 30.0) -> bool:
-        """Wait until every published event is in the table (False on timeout)."""
-        return self.writer.flush(timeout_s)
-
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self.writer.close)

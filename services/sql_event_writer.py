@@ -5,8 +5,8 @@ loop: with SQLite that was about 17% of the embedded server's CPU under load (ab
 message, each a commit). :class:`BatchedEventWriter` queues rows and one thread inserts whatever has
 queued in a single transaction. Order is kept (one writer, FIFO). A failed write is retried with
 back-off and the batch is kept, so a locked or briefly missing database loses nothing; ``close``
-(also run at interpreter exit) writes what is queued before it returns. Events still queued when the process is killed are lost:
-at most one batch, the events of the last few milliseconds.
+(also run at interpreter exit) writes what is queued before it returns. Events still queued when
+the process is killed are lost: at most one batch, the events of the last few milliseconds.
 """
 
 from __future__ import annotations
