@@ -4,9 +4,10 @@
 
 1. Rasa's starter bot: ``rasa init --no-prompt`` into a temporary folder (it trains there), served
    with ``rasa run``; its conversations are the starter stories' messages.
-2. Our assistant as ``make run`` serves it: one ``rasa run`` with ``models/assistant.tar.gz``,
-   in-memory tracker store, the action server on a seeded SQLite store; realistic conversations
-   (``bench/conversation_scripts.py``).
+2. Our assistant as ``make run`` serves it: ``python -m services.rasa_launcher run`` with
+   ``models/assistant.tar.gz`` and the embedded ``endpoints.yml`` (Sanic workers sharing SQLite
+   tracker and lock stores, the SQL event broker; its files in the run's temporary directory), the
+   action server on a seeded SQLite store; realistic conversations (``bench/conversation_scripts.py``).
 Each is loaded alone over REST by ``--concurrency`` conversations at once (after a warm-up), and at
 one conversation at a time. ``--profile`` adds where our message's time goes (in-process: each
 graph component, the action server round trips, the tracker store).
@@ -149,7 +150,8 @@ def bench_ours(workdir: Path, concurrency: int, messages: int) -> tuple[Measured
     env = _env(STORE_DATABASE_URL=store, IDENTITY_SECRET=secret, ACTION_SERVER_TOKEN=action_token, RASA_AUTH_TOKEN=TOKEN)
     actions_port, port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text((PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{actions_port}"))
+    endpoints.write_text((PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{actions_port}")
+                         .replace("db: runtime/", f"db: {workdir}/"))
     argvs = [[sys.executable, "-m", "services.action_server", "--port", str(actions_port)],
              [sys.executable, "-m", "services.rasa_launcher", "run", "--model", str(MODEL), "--port", str(port), "--enable-api", "--auth-token", TOKEN,
               "--endpoints", str(endpoints), "--credentials", str(PROJECT_ROOT / "credentials.yml")]]

@@ -13,7 +13,8 @@ What this adds to :class:`rasa.core.channels.slack.SlackInput` (docs/slack.md):
   at most 5 minutes old (401), content type (415), shape (400); events that are not a shopper's
   message (bot messages, edits, joins, unknown types) get a 200 and are dropped;
 - a message is acknowledged at once and handled in the background (Rasa's ``process_message``);
-  redeliveries are dropped by event id and by message (channel + ts), not only by the retry header;
+  redeliveries are dropped by event id and by message (channel + ts), not only by the retry header,
+  also when a retry reaches another Sanic worker (``channels.shared_recent_keys``);
 - replies go to the thread the shopper wrote in, without the legacy ``as_user`` argument that
   Slack refuses for bot tokens, and a failed post is logged instead of aborting the turn;
 - a Slack user linked to a customer (``services.store.linked_accounts``) is sent to Rasa with
@@ -49,6 +50,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
+from channels.shared_recent_keys import SharedRecentKeys
+from services.rasa_launcher import several_workers
 from services.settings import get_settings
 from services.store.db import session_scope
 from services.store.identity import sign_customer_id
@@ -207,7 +210,7 @@ class SlackInput(RasaSlackInput):
     def __init__(self, *args: Any, api_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.api_url = api_url
-        self.recent = RecentKeys()
+        self.recent: RecentKeys | SharedRecentKeys = SharedRecentKeys() if several_workers() else RecentKeys()
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SlackInput:

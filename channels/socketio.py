@@ -5,7 +5,13 @@ such as ``{"type": "product_cards", ...}`` becomes keyword arguments and python-
 ``emit() got an unexpected keyword argument 'type'``, so the shopper sees nothing. Here custom
 payloads are sent as ``{"custom": payload}``, the shape the REST channel uses.
 
-credentials.yml: ``channels.socketio.WebChatInput`` with the same keys as ``socketio``.
+A desk reply arrives over Rasa's HTTP API at any worker or server, but the shopper's socket is held
+by one. So emits are relayed: between servers through Redis when ``client_manager_url`` is set
+(python-socketio's ``AsyncRedisManager``; ``make run-prod`` sets it), else between the Sanic workers
+of one server when there are several (``channels.socketio_relay``).
+
+credentials.yml: ``channels.socketio.WebChatInput`` with the same keys as ``socketio``, plus the
+optional ``client_manager_url: redis://host:port/db``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,10 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
+from socketio import AsyncRedisManager
+
+from channels.socketio_relay import SiblingWorkersManager
+from services.rasa_launcher import several_workers
 
 
 class WebChatOutput(SocketIOOutput):
@@ -37,12 +47,25 @@ class WebChatInput(SocketIOInput):
     def name(cls) -> str:
         return "socketio"
 
+    client_manager_url: str | None = None
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatInput:
+        channel = super().from_credentials(credentials)
+        channel.client_manager_url = (credentials or {}).get("client_manager_url") or None
+        return channel
+
     def get_output_channel(self) -> WebChatOutput | None:
         return WebChatOutput(self.sio, self.bot_message_evt) if self.sio is not None else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
+        manager = (AsyncRedisManager(self.client_manager_url) if self.client_manager_url
+                   else SiblingWorkersManager() if several_workers() else None)
+        if manager is not None:  # set before any client connects: python-socketio initialises it then
+            sio.manager = manager
+            manager.set_server(sio)
 
         async def handle_message(sid: str, data: dict) -> None:
             # Rasa's handler, with WebChatOutput instead of SocketIOOutput.

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 EMOTION = "emotion"
 MODEL_SUBDIR = "emotion_model"
+THREADS_ENV = "EMOTION_NUM_THREADS"  # overrides the `num_threads` config key at load
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
@@ -79,7 +81,8 @@ class EmotionClassifier(GraphComponent):
             "long_message_tokens": 96,
             # Messages per forward pass in `process`.
             "batch_size": 32,
-            # torch CPU threads at inference (0 = torch's default).
+            # CPU threads of ONNX Runtime (0 = 2) or torch (0 = torch's default) at inference;
+            # the environment's EMOTION_NUM_THREADS wins (services/rasa_launcher.py sets 1 per Sanic worker).
             "num_threads": 0,
         }
 
@@ -166,7 +169,7 @@ class EmotionClassifier(GraphComponent):
                 max_length=config["max_length"],
                 confidence_threshold=config["confidence_threshold"],
                 sentence_negative_threshold=config["sentence_negative_threshold"],
-                num_threads=config["num_threads"],
+                num_threads=int(os.environ.get(THREADS_ENV) or config["num_threads"]),
                 long_message_tokens=config["long_message_tokens"],
             )
         return cls(config, model_storage, resource, predictor)

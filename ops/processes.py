@@ -30,7 +30,7 @@ def wait_until(url: str, process: subprocess.Popen, log: Path, timeout_s: float 
         try:
             if requests.get(url, timeout=2).ok:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # with several workers the port is open before they serve
             pass
         time.sleep(poll_s)
     raise RuntimeError(f"{url} not up after {timeout_s} s; log:\n{log.read_text()[-4000:]}")

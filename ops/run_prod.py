@@ -41,6 +41,8 @@ from services.secrets_file import SECRET_NAMES, ensure_secrets
 from services.settings import PROJECT_ROOT
 from services.store.seed.run import seed_database
 
+WEB_CHAT = "channels.socketio.WebChatInput"  # its key in credentials.yml
+
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
 
 
@@ -96,7 +98,14 @@ def prepare(options: ProdOptions, env: Mapping[str, str], seed_today: str | None
     creds = options.runtime_dir / "credentials.yml"
     fd = os.open(creds, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # may hold channel tokens
     with os.fdopen(fd, "w") as f:
-        yaml.safe_dump(enabled_credentials(env), f, sort_keys=False)
+        yaml.safe_dump(credentials_of(options, env), f, sort_keys=False)
+
+
+def credentials_of(options: ProdOptions, env: Mapping[str, str]) -> dict:
+    """The enabled channels; the web chat's emits relayed between the Rasa servers through the private Redis."""
+    credentials = enabled_credentials(env)
+    credentials[WEB_CHAT]["client_manager_url"] = f"redis://127.0.0.1:{options.redis_port}/2"
+    return credentials
 
 
 def redis_ok(port: int):  # type: ignore[no-untyped-def]
@@ -180,7 +189,8 @@ def running_topology(options: ProdOptions | None = None, extra_env: Mapping[str,
                                     "--interface", "127.0.0.1", "--port", str(port),
                                     "--endpoints", str(options.endpoints_path),
                                     "--credentials", str(options.runtime_dir / "credentials.yml")],
-                      {**env, **spool_env(options, i)}, logs / f"rasa-{i}.log", http_ok(f"http://127.0.0.1:{port}/status?token={secrets['RASA_AUTH_TOKEN']}"))
+                      # One Sanic worker per instance: instances are the unit of scale here, and a kill -9 takes one down whole.
+                      {**env, **spool_env(options, i), "SANIC_WORKERS": "1"}, logs / f"rasa-{i}.log", http_ok(f"http://127.0.0.1:{port}/status?token={secrets['RASA_AUTH_TOKEN']}"))
         subprocess.run([nginx, "-t", "-q", "-p", str(options.runtime_dir), "-c", str(options.nginx_conf_path),
                         "-e", str(logs / "nginx_error.log")], check=True)
         sup.start("nginx", [nginx, "-p", str(options.runtime_dir), "-c", str(options.nginx_conf_path),

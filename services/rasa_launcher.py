@@ -6,22 +6,75 @@ Same arguments as ``rasa``. The differences: a failing action server gets the sh
 "I'm having trouble, please try again in a moment." instead of silence (``services.action_fallback``,
 which also checks action answers against a schema compiled once), and event types are looked up once
 (``services.event_type_lookup``).
+
+``run`` also serves with several Sanic workers (one more than the cores, at most ``MAX_WORKERS``),
+unless ``SANIC_WORKERS`` says otherwise. Rasa accepts several workers only with a lock store that they
+share; the embedded ``endpoints.yml`` has one (``services.sqlite_lock_store``), and its SQLite
+tracker store lets every worker see every conversation. With several workers, prometheus_client's
+multiprocess mode gets a fresh directory (``PROMETHEUS_MULTIPROC_DIR``) so ``/metrics`` sums them.
 """
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import MutableMapping
 
-from services import action_fallback, event_type_lookup
+MAX_WORKERS = 4  # each worker holds its own copy of the models (about 1 GB)
+# With several workers each gets one thread of TensorFlow (Rasa's variables) and of the emotion model:
+# their thread pools spin while idle: 2 workers on 2 cores served 12.8 msg/s with the default pools, 17-18 with one thread each.
+PER_WORKER_THREADS = ("TF_INTER_OP_PARALLELISM_THREADS", "TF_INTRA_OP_PARALLELISM_THREADS", "EMOTION_NUM_THREADS")
+
+
+def default_workers() -> int:
+    """One more than the cores this process may run on, at most ``MAX_WORKERS``.
+
+    A worker waits on the action server for about a fifth of each message, and on 2 cores 3 workers
+    served 20-23 msg/s against 17-18 with 2 (``bench/throughput.py``, docs/results.md).
+    """
+    return max(1, min(len(os.sched_getaffinity(0)) + 1, MAX_WORKERS))
+
+
+def several_workers(environ: MutableMapping[str, str] = os.environ) -> bool:
+    """Whether ``SANIC_WORKERS`` asks for more than one worker (state the workers share must then live outside them)."""
+    try:
+        return int(environ.get("SANIC_WORKERS", "1")) > 1
+    except ValueError:
+        return False
+
+
+def serving_defaults(argv: list[str], environ: MutableMapping[str, str] = os.environ) -> None:
+    """For ``rasa run``: ``SANIC_WORKERS`` and, with several, one thread each and ``PROMETHEUS_MULTIPROC_DIR``.
+
+    Called before anything imports TensorFlow or prometheus_client, which read these at import.
+    """
+    if argv[:1] != ["run"]:
+        return
+    environ.setdefault("SANIC_WORKERS", str(default_workers()))
+    if not several_workers(environ):
+        return
+    for name in PER_WORKER_THREADS:
+        environ.setdefault(name, "1")
+    if not environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        directory = tempfile.mkdtemp(prefix="rasa-metrics-")
+        environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        owner = os.getpid()
+        atexit.register(lambda: os.getpid() == owner and shutil.rmtree(directory, ignore_errors=True))
 
 
 def install() -> None:
     """What ``main`` adds to Rasa, for code that runs Rasa in-process (``bench/message_profile.py``)."""
+    from services import action_fallback, event_type_lookup
+
     action_fallback.install()
     event_type_lookup.install()
 
 
 def main() -> None:
+    serving_defaults(sys.argv[1:])
     install()
     from rasa.__main__ import main as rasa_main
 

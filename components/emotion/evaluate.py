@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from components.emotion.baseline import train_baseline
@@ -32,28 +33,49 @@ def evaluation_sets(data_dir: Path = DATA_DIR, split: str = "test") -> dict[str,
     return sets
 
 
-def evaluate(model_dir: Path, data_dir: Path = DATA_DIR, split: str = "test",
-             backends: tuple[str, ...] = BACKENDS) -> dict[str, dict[str, dict]]:
-    """``{set: {model: metrics + false_alarm}}`` for the baseline and each backend."""
+@dataclass
+class SetPredictions:
+    """What each model read on one evaluation set: ``labels[model][i]`` is its label for message ``i``."""
+
+    gold: list[str]
+    labels: dict[str, list[str]]
+    confident: dict[str, list[bool]]
+
+
+def predict_sets(model_dir: Path, data_dir: Path = DATA_DIR, split: str = "test",
+                 backends: tuple[str, ...] = BACKENDS) -> dict[str, SetPredictions]:
+    """The baseline's and each backend's readings on every evaluation set (``evaluation_sets``)."""
     baseline = train_baseline(read_split("train", data_dir))
     predictors = {backend: EmotionPredictor(model_dir, backend=backend, explain=False) for backend in backends}
-    results: dict[str, dict[str, dict]] = {}
+    out: dict[str, SetPredictions] = {}
     for set_name, examples in evaluation_sets(data_dir, split).items():
-        texts, gold = [e.text for e in examples], [e.label for e in examples]
-        predicted = {BASELINE: list(baseline.predict(texts))}
-        confident = {BASELINE: [True] * len(texts)}
+        texts = [e.text for e in examples]
+        predicted = SetPredictions([e.label for e in examples], {BASELINE: list(baseline.predict(texts))}, {BASELINE: [True] * len(texts)})
         for backend, predictor in predictors.items():
             readings = predictor.predict(texts)
-            predicted[f"MiniLM {backend}"] = [r.label for r in readings]
-            confident[f"MiniLM {backend}"] = [r.confident for r in readings]
-        results[set_name] = {}
-        for name, labels in predicted.items():
-            results[set_name][name] = {**classification_metrics(gold, labels), "false_alarm": false_alarm_rate(gold, labels),
-                                       "confident_false_alarm": false_alarm_rate(gold, labels, confident[name])}
-        serving = f"MiniLM {backends[0]}"
-        write_confusion_matrix(gold, predicted[serving], model_dir / f"confusion_matrix_{set_name}.png",
-                               title=f"{serving}, {set_name} ({len(gold)} messages)")
-    return results
+            predicted.labels[f"MiniLM {backend}"] = [r.label for r in readings]
+            predicted.confident[f"MiniLM {backend}"] = [r.confident for r in readings]
+        out[set_name] = predicted
+    return out
+
+
+def score(predictions: dict[str, SetPredictions]) -> dict[str, dict[str, dict]]:
+    """``{set: {model: metrics + false_alarm + confident_false_alarm}}``."""
+    return {set_name: {name: {**classification_metrics(p.gold, labels), "false_alarm": false_alarm_rate(p.gold, labels),
+                              "confident_false_alarm": false_alarm_rate(p.gold, labels, p.confident[name])}
+                       for name, labels in p.labels.items()}
+            for set_name, p in predictions.items()}
+
+
+def evaluate(model_dir: Path, data_dir: Path = DATA_DIR, split: str = "test",
+             backends: tuple[str, ...] = BACKENDS) -> dict[str, dict[str, dict]]:
+    """``score`` of ``predict_sets``; writes the first backend's confusion matrix per set into ``model_dir``."""
+    predictions = predict_sets(model_dir, data_dir, split, backends)
+    serving = f"MiniLM {backends[0]}"
+    for set_name, p in predictions.items():
+        write_confusion_matrix(p.gold, p.labels[serving], model_dir / f"confusion_matrix_{set_name}.png",
+                               title=f"{serving}, {set_name} ({len(p.gold)} messages)")
+    return score(predictions)
 
 
 def main() -> None:

@@ -35,12 +35,13 @@ class Assistant:
     """A running assistant, its database URL and the action server's URL."""
 
     def __init__(self, base_url: str, database_url: str, actions_url: str = "", site_url: str = "",
-                 logs: dict[str, Path] | None = None) -> None:
+                 logs: dict[str, Path] | None = None, pids: dict[str, int] | None = None) -> None:
         self.base_url = base_url
         self.database_url = database_url
         self.actions_url = actions_url
         self.site_url = site_url
         self.logs = logs or {}
+        self.pids = pids or {}  # "actions", "rasa", "site" -> the process started (Rasa's Sanic parent)
 
     def send(self, sender: str, text: str, customer_id: str | None = None) -> list[dict]:
         """One REST message; ``customer_id`` comes signed, as the store's backend would send it."""
@@ -64,19 +65,22 @@ class Assistant:
 
 
 def write_endpoints(workdir: Path, actions_port: int) -> Path:
-    """endpoints.yml for a test server: its own action server port and event-broker database (``workdir/events.db``)."""
+    """endpoints.yml for a test server: its own action server port, and its tracker, lock and event databases in ``workdir``."""
     path = workdir / "endpoints.yml"
     path.write_text((PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{actions_port}")
-                    .replace("db: runtime/events.db", f"db: {workdir / 'events.db'}"))
+                    .replace("db: runtime/", f"db: {workdir}/"))
     return path
 
 
 @contextmanager
-def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None, with_site: bool = True) -> Iterator[Assistant]:
-    """Seed a SQLite store in ``workdir`` and run the action server, Rasa and (optionally) the site on free ports.
+def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None, with_site: bool = True,
+                      with_rasa: bool = True, workers: int | None = None) -> Iterator[Assistant]:
+    """Seed a SQLite store in ``workdir`` and run the action server, Rasa and the site (each optional but the first) on free ports.
 
     The channels are those ``channels.enabled`` builds from the environment plus ``extra_env``
-    (e.g. ``SLACK_BOT_TOKEN`` and a local API double's URL to enable Slack).
+    (e.g. ``SLACK_BOT_TOKEN`` and a local API double's URL to enable Slack). Rasa runs ``make run``'s
+    Sanic workers unless ``workers`` says otherwise (one starts faster: a module that tests a channel's
+    own behaviour, not the workers', can take it).
     """
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first (make test does)")
@@ -84,30 +88,34 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None, wi
     seed_database(database_url, today=TODAY, n_customers=200, progress=False)
     env = {**os.environ, "STORE_DATABASE_URL": database_url, "ASSISTANT_TODAY": TODAY.isoformat(),
            "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-           **SECRETS, **(extra_env or {})}
+           **SECRETS, **(extra_env or {}), **({"SANIC_WORKERS": str(workers)} if workers else {})}
     actions_port, rasa_port, site_port = free_port(), free_port(), free_port()
     endpoints = write_endpoints(workdir, actions_port)
     credentials = workdir / "credentials.yml"
     credentials.write_text(yaml.safe_dump(enabled_credentials(env)))
     logs = {name: workdir / f"{name}.log" for name in ("actions", "rasa", "site")}
-    processes = [
-        subprocess.Popen([sys.executable, "-m", "services.action_server", "--port", str(actions_port)], cwd=PROJECT_ROOT, env=env,
-                         stdout=logs["actions"].open("w"), stderr=subprocess.STDOUT),
-        subprocess.Popen([*RASA_RUN, "--model", str(MODEL), "--enable-api", "--auth-token", SECRETS["RASA_AUTH_TOKEN"],
-                          "--port", str(rasa_port), "--endpoints", str(endpoints), "--credentials", str(credentials)],
-                         cwd=PROJECT_ROOT, env=env, stdout=logs["rasa"].open("w"), stderr=subprocess.STDOUT),
-    ]
+    started: dict[str, tuple[subprocess.Popen, str]] = {}  # name -> (process, health URL)
+
+    def start(name: str, argv: list[str], health: str) -> None:
+        process = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=logs[name].open("w"), stderr=subprocess.STDOUT)
+        started[name] = (process, health)
+
+    start("actions", [sys.executable, "-m", "services.action_server", "--port", str(actions_port)],
+          f"http://127.0.0.1:{actions_port}/health")
+    if with_rasa:
+        start("rasa", [*RASA_RUN, "--model", str(MODEL), "--enable-api", "--auth-token", SECRETS["RASA_AUTH_TOKEN"],
+                       "--port", str(rasa_port), "--endpoints", str(endpoints), "--credentials", str(credentials)],
+              f"http://127.0.0.1:{rasa_port}/status?token={SECRETS['RASA_AUTH_TOKEN']}")
     if with_site:
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "demo_site.app", "--port", str(site_port), "--rasa-url", f"http://127.0.0.1:{rasa_port}"],
-            cwd=PROJECT_ROOT, env=env, stdout=logs["site"].open("w"), stderr=subprocess.STDOUT))
+        start("site", [sys.executable, "-m", "demo_site.app", "--port", str(site_port), "--rasa-url", f"http://127.0.0.1:{rasa_port}"],
+              f"http://127.0.0.1:{site_port}/health")
+    processes = [process for process, _ in started.values()]
     try:
-        wait_until(f"http://127.0.0.1:{actions_port}/health", processes[0], logs["actions"])
-        wait_until(f"http://127.0.0.1:{rasa_port}/status?token={SECRETS['RASA_AUTH_TOKEN']}", processes[1], logs["rasa"])
-        if with_site:
-            wait_until(f"http://127.0.0.1:{site_port}/health", processes[2], logs["site"])
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", database_url, f"http://127.0.0.1:{actions_port}",
-                        f"http://127.0.0.1:{site_port}" if with_site else "", logs)
+        for name, (process, health) in started.items():
+            wait_until(health, process, logs[name])
+        yield Assistant(f"http://127.0.0.1:{rasa_port}" if with_rasa else "", database_url, f"http://127.0.0.1:{actions_port}",
+                        f"http://127.0.0.1:{site_port}" if with_site else "", logs,
+                        {name: process.pid for name, (process, _) in started.items()})
     finally:
         stop_processes(processes)
 

@@ -1,6 +1,6 @@
 """The email gateway over real SMTP on 127.0.0.1.
 
-- With the real assistant (``running_assistant``, started once for the module) and the gateway as a
+- With the real assistant (the session's `assistant` fixture, shared with the other end-to-end modules) and the gateway as a
   subprocess (``python -m channels.email_gateway``): a shopper's thread is one verified conversation,
   a gateway declared to authenticate senders signs known customers in, awkward mail reaches Rasa intact.
 - With the gateway in-process and a double of Rasa's REST webhook (to make Rasa fail on purpose and
@@ -38,7 +38,7 @@ from services.settings import PROJECT_ROOT
 from services.store.identity import customer_from_metadata
 from services.store.seed.run import seed_database
 from tests.conftest import TODAY
-from tests.e2e.conftest import SECRETS, Assistant, free_port, running_assistant
+from tests.e2e.conftest import SECRETS, Assistant, free_port
 
 SUPPORT = "Harbor & Pine <support@harborandpine.example>"
 SUPPORT_ADDRESS = "support@harborandpine.example"
@@ -338,10 +338,10 @@ def start_gateway(workdir: Path, name: str, env: dict[str, str]) -> tuple[subpro
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """The assistant (REST only, no site), an outbound mailbox, and two gateway processes: anonymous and sender-trusting."""
+def live(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """The session's assistant, an outbound mailbox, and two gateway processes: anonymous and sender-trusting."""
     workdir = tmp_path_factory.mktemp("email")
-    with running_assistant(workdir, with_site=False) as assistant, mailbox() as (box, smtp_port):
+    with mailbox() as (box, smtp_port):
         env = {"EMAIL_SMTP_HOST": "127.0.0.1", "EMAIL_SMTP_PORT": str(smtp_port), "EMAIL_FROM": SUPPORT, "RASA_URL": assistant.base_url,
                "IDENTITY_SECRET": SECRETS["IDENTITY_SECRET"], "STORE_DATABASE_URL": assistant.database_url}
         processes: list[subprocess.Popen] = []

@@ -52,7 +52,7 @@ def telegram(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelegramRun]:
     with TelegramDouble(TOKEN, BOT_NAME) as api:
         env = {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_BOT_NAME": BOT_NAME, "TELEGRAM_WEBHOOK_URL": "https://example.invalid/webhooks/telegram/webhook",
                "TELEGRAM_SECRET_TOKEN": SECRET, "TELEGRAM_API_URL": api.url}
-        with running_assistant(tmp_path_factory.mktemp("telegram"), extra_env=env, with_site=False) as assistant:
+        with running_assistant(tmp_path_factory.mktemp("telegram"), extra_env=env, with_site=False, workers=1) as assistant:
             calls_at_start = api.calls()
             with session_scope(assistant.database_url) as session:
                 link_account(session, "telegram", str(ALICE_CHAT), "C-1001")

@@ -119,8 +119,8 @@ class Terminal:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
-    """A seeded store and its action server (running_assistant also starts a Rasa server, unused here)."""
-    with running_assistant(tmp_path_factory.mktemp("terminal"), with_site=False) as running:
+    """A seeded store and its action server (each test starts its own ``rasa shell``)."""
+    with running_assistant(tmp_path_factory.mktemp("terminal"), with_site=False, with_rasa=False) as running:
         yield running
 
 
