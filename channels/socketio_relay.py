@@ -1,6 +1,6 @@
 """socket.io emits that reach a web-chat client whichever Sanic worker of the server holds its socket.
 
-With several workers (``make run`` starts one per core), a shopper's WebSocket lives in one worker,
+With several workers (``make run`` starts one more than the cores), a shopper's WebSocket lives in one worker,
 but the desk's reply arrives over Rasa's HTTP API at any worker, which emits ``bot_uttered`` to the
 shopper's room. python-socketio solves this with a pub/sub "client manager" (Redis, RabbitMQ); the
 embedded default has no such server, so this manager relays between the workers of one machine over

@@ -17,12 +17,15 @@ multiprocess mode gets a fresh directory (``PROMETHEUS_MULTIPROC_DIR``) so ``/me
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import MutableMapping
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 MAX_WORKERS = 4  # each worker holds its own copy of the models (about 1 GB)
 # With several workers each gets one thread of TensorFlow (Rasa's variables) and of the emotion model:
 # their thread pools spin while idle: 2 workers on 2 cores served 12.8 msg/s with the default pools, 17-18 with one thread each.
@@ -65,6 +68,20 @@ def serving_defaults(argv: list[str], environ: MutableMapping[str, str] = os.env
         atexit.register(lambda: os.getpid() == owner and shutil.rmtree(directory, ignore_errors=True))
 
 
+def workers_die_with_the_server() -> None:
+    """In each forked Sanic worker: the default SIGTERM/SIGINT until Sanic sets its own, and death with the parent.
+
+    Sanic 21.12 forks its workers with the parent's signal handlers, which only signal the other
+    workers: a worker still loading the model (about a minute) ignored SIGTERM, the parent then
+    waited for it, and a parent killed after a timeout left its workers serving as orphans.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a worker forked by the server dies with it, whatever kills it
+
+
 def install() -> None:
     """What ``main`` adds to Rasa, for code that runs Rasa in-process (``bench/message_profile.py``)."""
     from services import action_fallback, event_type_lookup
@@ -75,6 +92,8 @@ def install() -> None:
 
 def main() -> None:
     serving_defaults(sys.argv[1:])
+    if several_workers():
+        os.register_at_fork(after_in_child=workers_die_with_the_server)
     install()
     from rasa.__main__ import main as rasa_main
 

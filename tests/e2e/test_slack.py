@@ -70,7 +70,7 @@ class SlackRun:
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackRun]:
     with SlackApiDouble(TOKEN) as api:
         env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": api.url}
-        with running_assistant(tmp_path_factory.mktemp("slack"), extra_env=env, with_site=False) as assistant:
+        with running_assistant(tmp_path_factory.mktemp("slack"), extra_env=env, with_site=False, workers=1) as assistant:
             with session_scope(assistant.database_url) as session:
                 for user in LINKED_TO_ALICE:
                     link_account(session, "slack", user, "C-1001")

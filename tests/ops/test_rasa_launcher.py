@@ -36,3 +36,4 @@ def test_one_worker_is_left_as_rasa_runs_it(argv: list[str]) -> None:
 @pytest.mark.parametrize(("value", "several"), [("3", True), ("1", False), ("0", False), ("many", False), (None, False)])
 def test_several_workers(value: str | None, several: bool) -> None:
     assert several_workers({} if value is None else {"SANIC_WORKERS": value}) is several
+
