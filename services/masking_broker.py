@@ -28,6 +28,7 @@ from typing import Any
 
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.core.brokers.sql import SQLEventBroker
+from sqlalchemy.exc import OperationalError
 
 from services.pii import mask_value
 from services.sql_event_writer import BatchedEventWriter
@@ -51,7 +52,13 @@ class MaskingSQLEventBroker(SQLEventBroker):
     """Rasa's SQL broker (table ``events``), storing masked events in batches from a writer thread."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        try:
+            super().__init__(*args, **kwargs)
+        except OperationalError as error:
+            # Sanic workers start together: another one created the table between Rasa's check and its CREATE.
+            if "already exists" not in str(error.orig):
+                raise
+            super().__init__(*args, **kwargs)
         self.writer = BatchedEventWriter(self.engine, self.SQLBrokerEvent.__table__)
 
     def publish(self, event: dict[str, Any]) -> None:
