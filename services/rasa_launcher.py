@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import MutableMapping
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-MAX_WORKERS = 4  # each worker holds its own copy of the models (about 1 GB)
+MAX_WORKERS = 4  # each worker holds its own copy of the models (1.9 GB resident in `make run`)
 # With several workers each gets one thread of TensorFlow (Rasa's variables) and of the emotion model:
 # their thread pools spin while idle: 2 workers on 2 cores served 12.8 msg/s with the default pools, 17-18 with one thread each.
 PER_WORKER_THREADS = ("TF_INTER_OP_PARALLELISM_THREADS", "TF_INTRA_OP_PARALLELISM_THREADS", "EMOTION_NUM_THREADS")

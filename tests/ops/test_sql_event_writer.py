@@ -124,4 +124,3 @@ for i in range(500):
 """  # exits right after queueing: no flush, no close
     subprocess.run([sys.executable, "-c", script], check=True, cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
     assert [data for _, data in rows_in(db)] == [str(i) for i in range(500)]
-
