@@ -33,7 +33,7 @@ import aiohttp
 import numpy as np
 
 from bench.conversation_scripts import build_conversation, load_pools
-from ops.processes import free_port, stop_processes, wait_until
+from ops.processes import embedded_endpoints, free_port, stop_processes, wait_until
 from services.settings import PROJECT_ROOT
 
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -149,9 +149,7 @@ def bench_ours(workdir: Path, concurrency: int, messages: int) -> tuple[Measured
     secret, action_token = uuid.uuid4().hex, uuid.uuid4().hex
     env = _env(STORE_DATABASE_URL=store, IDENTITY_SECRET=secret, ACTION_SERVER_TOKEN=action_token, RASA_AUTH_TOKEN=TOKEN)
     actions_port, port = free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text((PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{actions_port}")
-                         .replace("db: runtime/", f"db: {workdir}/"))
+    endpoints = embedded_endpoints(workdir, actions_port)
     argvs = [[sys.executable, "-m", "services.action_server", "--port", str(actions_port)],
              [sys.executable, "-m", "services.rasa_launcher", "run", "--model", str(MODEL), "--port", str(port), "--enable-api", "--auth-token", TOKEN,
               "--endpoints", str(endpoints), "--credentials", str(PROJECT_ROOT / "credentials.yml")]]

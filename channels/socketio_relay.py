@@ -16,18 +16,17 @@ at the first send that finds it dead.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import json
 import logging
 import os
-import shutil
 import socket
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from socketio.asyncio_pubsub_manager import AsyncPubSubManager
+
+from services.shared_sqlite import private_directory
 
 logger = logging.getLogger(__name__)
 MAX_DATAGRAM = 200_000  # bytes; Linux's default send buffer for a Unix datagram is 212,992
@@ -40,16 +39,10 @@ class SiblingWorkersManager(AsyncPubSubManager):
 
     def __init__(self, directory: Path | None = None) -> None:
         super().__init__(channel="socketio")
-        self.directory = directory or Path(tempfile.mkdtemp(prefix="sio-"))
-        self._owner = os.getpid()
-        atexit.register(self._remove_directory)
+        self.directory = directory or private_directory("sio-")
         self._sender: socket.socket | None = None
         self._sender_pid = 0
         self._listener: socket.socket | None = None
-
-    def _remove_directory(self) -> None:
-        if os.getpid() == self._owner:  # forked workers leave it to the parent
-            shutil.rmtree(self.directory, ignore_errors=True)
 
     def _send_socket(self) -> socket.socket:
         if self._sender is None or self._sender_pid != os.getpid():

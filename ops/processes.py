@@ -47,3 +47,14 @@ def stop_processes(processes: Iterable[subprocess.Popen], timeout_s: float = 30.
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def embedded_endpoints(workdir: Path, actions_port: int) -> Path:
+    """The embedded ``endpoints.yml`` for a server of its own: its action server's port, and its tracker,
+    lock and event databases in ``workdir`` instead of ``runtime/``."""
+    from services.settings import PROJECT_ROOT
+
+    path = workdir / "endpoints.yml"
+    path.write_text((PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{actions_port}")
+                    .replace("db: runtime/", f"db: {workdir}/"))
+    return path

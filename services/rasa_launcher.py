@@ -16,13 +16,10 @@ multiprocess mode gets a fresh directory (``PROMETHEUS_MULTIPROC_DIR``) so ``/me
 
 from __future__ import annotations
 
-import atexit
 import ctypes
 import os
-import shutil
 import signal
 import sys
-import tempfile
 from collections.abc import MutableMapping
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -62,10 +59,9 @@ def serving_defaults(argv: list[str], environ: MutableMapping[str, str] = os.env
     for name in PER_WORKER_THREADS:
         environ.setdefault(name, "1")
     if not environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        directory = tempfile.mkdtemp(prefix="rasa-metrics-")
-        environ["PROMETHEUS_MULTIPROC_DIR"] = directory
-        owner = os.getpid()
-        atexit.register(lambda: os.getpid() == owner and shutil.rmtree(directory, ignore_errors=True))
+        from services.shared_sqlite import private_directory
+
+        environ["PROMETHEUS_MULTIPROC_DIR"] = str(private_directory("rasa-metrics-"))
 
 
 def workers_die_with_the_server() -> None:

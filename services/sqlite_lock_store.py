@@ -18,15 +18,15 @@ a ticket left by a killed worker expires after Rasa's lock lifetime (60 s by def
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockStore
 from rasa.utils.endpoints import EndpointConfig
+
+from services.shared_sqlite import ForkSafeSQLite
 
 DEFAULT_DB = "runtime/locks.db"
 BUSY_TIMEOUT_S = 10.0  # how long a transaction waits for another worker's (microseconds long) write
@@ -39,42 +39,17 @@ class SQLiteLockStore(LockStore):
         configured = endpoint_config.kwargs.get("db") if endpoint_config else None
         self.path = Path(configured or db)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection: sqlite3.Connection | None = None
-        self._pid = 0
-        self._depth = 0  # nesting of _transaction: cleanup() calls finish_serving() inside its own
+        self._db = ForkSafeSQLite(self.path, ("journal_mode=WAL", "synchronous=OFF"), BUSY_TIMEOUT_S)
         with self._transaction() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)")
         super().__init__()
 
-    def _conn(self) -> sqlite3.Connection:
-        # A connection must not cross a fork: Sanic forks its workers after Rasa has read the endpoints.
-        if self._connection is None or self._pid != os.getpid():
-            self._connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute("PRAGMA synchronous=OFF")
-            self._pid, self._depth = os.getpid(), 0
-        return self._connection
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        if self._depth == 0:
-            conn.execute("BEGIN IMMEDIATE")
-        self._depth += 1
-        try:
-            yield conn
-        except BaseException:
-            self._depth -= 1
-            if self._depth == 0:
-                conn.execute("ROLLBACK")
-            raise
-        self._depth -= 1
-        if self._depth == 0:
-            conn.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._db.transaction()  # nests: cleanup() calls finish_serving() inside its own
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         """The stored lock of ``conversation_id``, or None."""
-        row = self._conn().execute("SELECT lock FROM locks WHERE conversation_id = ?", (conversation_id,)).fetchone()
+        row = self._db.connection().execute("SELECT lock FROM locks WHERE conversation_id = ?", (conversation_id,)).fetchone()
         return TicketLock.from_dict(json.loads(row[0])) if row else None
 
     def delete_lock(self, conversation_id: str) -> None:

@@ -18,7 +18,7 @@ import requests
 import yaml
 
 from channels.enabled import credentials as enabled_credentials
-from ops.processes import free_port, stop_processes, wait_until  # noqa: F401 (free_port: used by other e2e modules)
+from ops.processes import embedded_endpoints, free_port, stop_processes, wait_until  # noqa: F401 (free_port: used by other e2e modules)
 from services.settings import PROJECT_ROOT
 from services.store.identity import sign_customer_id
 from services.store.seed.run import seed_database
@@ -66,10 +66,7 @@ class Assistant:
 
 def write_endpoints(workdir: Path, actions_port: int) -> Path:
     """endpoints.yml for a test server: its own action server port, and its tracker, lock and event databases in ``workdir``."""
-    path = workdir / "endpoints.yml"
-    path.write_text((PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{actions_port}")
-                    .replace("db: runtime/", f"db: {workdir}/"))
-    return path
+    return embedded_endpoints(workdir, actions_port)
 
 
 @contextmanager
