@@ -28,7 +28,6 @@ from typing import Any
 
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.core.brokers.sql import SQLEventBroker
-from sqlalchemy.exc import OperationalError
 
 from services.pii import mask_value
 from services.sql_event_writer import BatchedEventWriter
@@ -52,13 +51,8 @@ class MaskingSQLEventBroker(SQLEventBroker):
     """Rasa's SQL broker (table ``events``), storing masked events in batches from a writer thread."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        try:
-            super().__init__(*args, **kwargs)
-        except OperationalError as error:
-            # Sanic workers start together: another one created the table between Rasa's check and its CREATE.
-            if "already exists" not in str(error.orig):
-                raise
-            super().__init__(*args, **kwargs)
+        # With several Sanic workers the table already exists: services.rasa_launcher creates it before the fork.
+        super().__init__(*args, **kwargs)
         self.writer = BatchedEventWriter(self.engine, self.SQLBrokerEvent.__table__)
 
     def publish(self, event: dict[str, Any]) -> None:

@@ -11,7 +11,8 @@ which also checks action answers against a schema compiled once), and event type
 unless ``SANIC_WORKERS`` says otherwise. Rasa accepts several workers only with a lock store that they
 share; the embedded ``endpoints.yml`` has one (``services.sqlite_lock_store``), and its SQLite
 tracker store lets every worker see every conversation. With several workers, prometheus_client's
-multiprocess mode gets a fresh directory (``PROMETHEUS_MULTIPROC_DIR``) so ``/metrics`` sums them.
+multiprocess mode gets a fresh directory (``PROMETHEUS_MULTIPROC_DIR``) so ``/metrics`` sums them, and
+the SQLite tables the workers share are created once, before they are forked (``create_shared_tables``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,46 @@ def serving_defaults(argv: list[str], environ: MutableMapping[str, str] = os.env
         environ["PROMETHEUS_MULTIPROC_DIR"] = str(private_directory("rasa-metrics-"))
 
 
+def endpoints_file(argv: list[str]) -> str:
+    """The endpoints file ``rasa run`` reads: its ``--endpoints`` argument, else Rasa's default."""
+    for i, arg in enumerate(argv):
+        if arg == "--endpoints" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--endpoints="):
+            return arg.split("=", 1)[1]
+    return "endpoints.yml"
+
+
+def create_shared_tables(endpoints_path: str) -> list[str]:
+    """Create the SQLite tracker store's and SQL event broker's tables, as ``endpoints_path`` names them; returns their types.
+
+    Each Sanic worker builds its own stores, and on a new file they raced: two workers found no table
+    and both sent CREATE TABLE, so one logged "Could not create tables" (tracker store) or died (broker).
+    Creating them here, in the parent before the fork, leaves the workers nothing to create.
+    Other stores (PostgreSQL, Redis, RabbitMQ) are left to the workers; a missing file means no endpoints.
+    """
+    if not os.path.isfile(endpoints_path):
+        return []
+    from rasa.core.brokers.sql import SQLEventBroker
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.shared.utils.common import class_from_module_path
+
+    from services.sqlite_tracker_store import SQLiteTrackerStore
+
+    endpoints = AvailableEndpoints.read_endpoints(endpoints_path)
+    created = []
+    tracker, broker = endpoints.tracker_store, endpoints.event_broker
+    if tracker and isinstance(tracker.type, str) and "." in tracker.type \
+            and issubclass(class_from_module_path(tracker.type), SQLiteTrackerStore):
+        SQLiteTrackerStore(**tracker.kwargs).engine.dispose()
+        created.append(tracker.type)
+    if broker and isinstance(broker.type, str) and "." in broker.type \
+            and issubclass(class_from_module_path(broker.type), SQLEventBroker) and broker.kwargs.get("dialect", "sqlite") == "sqlite":
+        SQLEventBroker(host=broker.url, **broker.kwargs).engine.dispose()  # the base class: no writer thread in the parent
+        created.append(broker.type)
+    return created
+
+
 def workers_die_with_the_server() -> None:
     """In each forked Sanic worker: the default SIGTERM/SIGINT until Sanic sets its own, and death with the parent.
 
@@ -89,6 +130,7 @@ def install() -> None:
 def main() -> None:
     serving_defaults(sys.argv[1:])
     if several_workers():
+        create_shared_tables(endpoints_file(sys.argv[1:]))
         os.register_at_fork(after_in_child=workers_die_with_the_server)
     install()
     from rasa.__main__ import main as rasa_main

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -24,6 +25,9 @@ from sqlalchemy.orm import Session
 from services.store.db import make_engine, session_scope
 from services.store.models import Base
 from services.store.seed.run import seed_database
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import Assistant
 
 TODAY = dt.date(2026, 11, 22)
 BACKENDS = ("sqlite", "postgresql")
@@ -115,3 +119,13 @@ def dump_tables(url: str, tables: tuple[str, ...] | None = None) -> dict[str, li
             }
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """The trained assistant with the always-on channels (REST, web chat) and the site, on ``make run``'s
+    Sanic workers, shared by the session (``tests/e2e/conftest.py``; one start instead of one per module)."""
+    from tests.e2e.conftest import running_assistant
+
+    with running_assistant(tmp_path_factory.mktemp("e2e")) as running:
+        yield running

@@ -115,10 +115,3 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None, wi
                         {name: process.pid for name, (process, _) in started.items()})
     finally:
         stop_processes(processes)
-
-
-@pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
-    """The assistant with the always-on channels (REST, web chat) and the site, shared by the session."""
-    with running_assistant(tmp_path_factory.mktemp("e2e")) as running:
-        yield running

@@ -30,6 +30,11 @@ def test_the_server_runs_one_worker_more_than_the_cores(assistant: Assistant) ->
     assert len(workers) == default_workers() > 1
 
 
+def test_the_workers_start_without_racing_for_the_shared_tables(assistant: Assistant) -> None:
+    log = assistant.logs["rasa"].read_text()
+    assert "Could not create tables" not in log and "already exists" not in log  # the launcher created them before the fork
+
+
 def test_messages_of_one_conversation_sent_at_once_are_handled_one_turn_at_a_time(assistant: Assistant) -> None:
     s = sender()
     texts = [f"what's your return policy? ({n})" for n in range(6)]
