@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-START_TIMEOUT_S = 480.0  # 3 Sanic workers loading the models at once on 2 slow cores took up to 168 s; a start is not a timed test
+START_TIMEOUT_S = 480.0  # 3 Sanic workers loading the models at once on 2 slow cores took up to 198 s; a start is not a timed test
 
 
 def free_port() -> int:

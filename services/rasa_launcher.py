@@ -91,15 +91,17 @@ def create_shared_tables(endpoints_path: str) -> list[str]:
 
     from services.sqlite_tracker_store import SQLiteTrackerStore
 
+    def names_a(endpoint: object, base: type) -> bool:  # a class path (Rasa's built-in names such as "SQL" have no dot)
+        kind = getattr(endpoint, "type", None)
+        return isinstance(kind, str) and "." in kind and issubclass(class_from_module_path(kind), base)
+
     endpoints = AvailableEndpoints.read_endpoints(endpoints_path)
     created = []
     tracker, broker = endpoints.tracker_store, endpoints.event_broker
-    if tracker and isinstance(tracker.type, str) and "." in tracker.type \
-            and issubclass(class_from_module_path(tracker.type), SQLiteTrackerStore):
+    if names_a(tracker, SQLiteTrackerStore):
         SQLiteTrackerStore(**tracker.kwargs).engine.dispose()
         created.append(tracker.type)
-    if broker and isinstance(broker.type, str) and "." in broker.type \
-            and issubclass(class_from_module_path(broker.type), SQLEventBroker) and broker.kwargs.get("dialect", "sqlite") == "sqlite":
+    if names_a(broker, SQLEventBroker) and broker.kwargs.get("dialect", "sqlite") == "sqlite":
         SQLEventBroker(host=broker.url, **broker.kwargs).engine.dispose()  # the base class: no writer thread in the parent
         created.append(broker.type)
     return created

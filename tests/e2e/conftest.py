@@ -64,11 +64,6 @@ class Assistant:
         return response.json()
 
 
-def write_endpoints(workdir: Path, actions_port: int) -> Path:
-    """endpoints.yml for a test server: its own action server port, and its tracker, lock and event databases in ``workdir``."""
-    return embedded_endpoints(workdir, actions_port)
-
-
 @contextmanager
 def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None, with_site: bool = True,
                       with_rasa: bool = True, workers: int | None = None) -> Iterator[Assistant]:
@@ -87,7 +82,7 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None, wi
            "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
            **SECRETS, **(extra_env or {}), **({"SANIC_WORKERS": str(workers)} if workers else {})}
     actions_port, rasa_port, site_port = free_port(), free_port(), free_port()
-    endpoints = write_endpoints(workdir, actions_port)
+    endpoints = embedded_endpoints(workdir, actions_port)  # its own action server port, and databases in workdir
     credentials = workdir / "credentials.yml"
     credentials.write_text(yaml.safe_dump(enabled_credentials(env)))
     logs = {name: workdir / f"{name}.log" for name in ("actions", "rasa", "site")}

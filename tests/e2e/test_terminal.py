@@ -27,9 +27,10 @@ from rasa.shared.core.generator import TrainingDataGenerator
 from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.validator import Validator
 
+from ops.processes import embedded_endpoints
 from services.settings import PROJECT_ROOT
 from tests.conftest import TODAY
-from tests.e2e.conftest import MODEL, RASA, SECRETS, Assistant, free_port, running_assistant, write_endpoints
+from tests.e2e.conftest import MODEL, RASA, SECRETS, Assistant, free_port, running_assistant
 
 START_TIMEOUT_S = 300  # loading the model (DIET, TED, the emotion model) takes 60-90 s on 2 busy cores
 STEP_TIMEOUT_S = 120  # one NLU parse, prediction or action-server call
@@ -131,7 +132,7 @@ def endpoints_file(store: Assistant, directory: Path) -> Path:
     would not open from the test's working directory.
     """
     port = urlsplit(store.actions_url).port
-    path = write_endpoints(directory, port)
+    path = embedded_endpoints(directory, port)
     text = path.read_text()
     assert f"127.0.0.1:{port}/webhook" in text and "${ACTION_SERVER_TOKEN}" in text, f"endpoints.yml changed shape:\n{text}"
     assert str(directory / "events.db") in text, f"endpoints.yml's event broker changed shape:\n{text}"
