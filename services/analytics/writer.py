@@ -11,7 +11,7 @@ What is read from which event:
 - ``bot`` with an agent in its metadata (the desk's replies, ``metadata.agent``): the first one after
   an escalation is the agent's first reply;
 - ``action action_save_csat``: the rating of the message before it, parsed the way the action parses
-  it (``actions.csat.parse_rating``); the action saves exactly when that parse succeeds.
+  it (``services.ratings.parse_rating``); the action saves exactly when that parse succeeds.
 Everything else (listens, utterances, other slots) changes nothing here.
 """
 
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.csat import parse_rating
 from components.emotion.labels import LABELS
 from services.analytics.events import BrokerEvent, UserTurn, agent_of, user_turn
 from services.analytics.models import (
@@ -34,6 +33,7 @@ from services.analytics.models import (
     AnalyticsMessage,
 )
 from services.learning.queue import enqueue_if_uncertain
+from services.ratings import parse_rating
 
 VALENCE_DECAY = 0.5  # weight of the newest message in the running valence
 POLARITY_VALENCE = {"negative": 0.25, "neutral": 0.5, "positive": 0.75}  # when a reading has no valence
