@@ -33,7 +33,7 @@ EMOTION_MODEL := models/emotion/config.json
 RECOMMENDER_MODEL := models/recommender/model.npz
 RASA_MODEL := models/assistant.tar.gz
 KNOWLEDGE_INDEX := models/knowledge/index.json
-EMOTION_SPLITS := data/emotion/train.csv data/emotion/dev.csv data/emotion/test.csv
+EMOTION_SPLITS := data/emotion/train.csv data/emotion/dev.csv data/emotion/test.csv data/emotion/ambiguous.csv
 
 .PHONY: help install seed reseed train emotion-data emotion-train emotion-eval emotion-compare recommender-train recommender-eval \
         lookups run actions shell webchat webchat-optional test lint bench handback token identity-secret browser telegram-webhook interactive promtool alerts-check knowledge-index knowledge-eval \

@@ -54,7 +54,7 @@ class EmotionClassifier(GraphComponent):
             # training fingerprint matches the current data and options; otherwise the
             # component fine-tunes during `rasa train` (about 10 minutes on 2 cores).
             "pretrained_dir": "models/emotion",
-            # Directory with train.csv / dev.csv / test.csv.
+            # Directory with train.csv / dev.csv / test.csv (and the optional ambiguous.csv).
             "data_dir": "data/emotion",
             # Overrides of components.emotion.train.TrainingOptions (e.g. {"epochs": 2}).
             "training": {},

@@ -22,7 +22,7 @@ from transformers import HfArgumentParser
 
 from components.emotion.baseline import train_baseline
 from components.emotion.calibration import Calibration, expected_calibration_error, fit_temperature
-from components.emotion.data import DATA_DIR, Example, data_fingerprint, read_split
+from components.emotion.data import DATA_DIR, Example, data_fingerprint, read_split, read_training_set
 from components.emotion.labels import LABEL2ID, LABELS
 from components.emotion.metrics import classification_metrics, false_alarm_rate
 from components.emotion.realtext import load_realtext, skipped_message
@@ -41,7 +41,7 @@ class CompareOptions:
     """Options of one comparison run."""
 
     output_dir: str = field(default="models/compare", metadata={"help": "Where candidate models and the table go."})
-    data_dir: str = field(default=str(DATA_DIR), metadata={"help": "Directory with train.csv, dev.csv, test.csv."})
+    data_dir: str = field(default=str(DATA_DIR), metadata={"help": "Directory with train.csv, dev.csv, test.csv and ambiguous.csv (optional)."})
     candidates: str = field(default=json.dumps(DEFAULT_CANDIDATES),
                             metadata={"help": "JSON {name: TrainingOptions overrides} of the fine-tunes to compare."})
     reuse: str = field(default="{}", metadata={"help": "JSON {name: model dir}: fine-tuned directories to score without training (e.g. models/emotion)."})
@@ -106,7 +106,7 @@ def main() -> None:
     out = Path(options.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     data_dir = Path(options.data_dir)
-    train_set, dev_set, test_set = (read_split(s, data_dir) for s in ("train", "dev", "test"))
+    train_set, dev_set, test_set = read_training_set(data_dir), read_split("dev", data_dir), read_split("test", data_dir)
     real = load_realtext()
     if real is None:
         print(skipped_message())

@@ -3,6 +3,11 @@
 ``data/emotion/authored/<slice>/<label>.txt`` holds one message per line, one folder per
 authoring slice (``data/emotion/AUTHORING_PLAN.md``); ``make emotion-data`` writes the
 stratified ``train.csv``, ``dev.csv`` and ``test.csv`` beside it.
+
+``authored/<slice>/ambiguous.tsv`` holds messages whose emotion the text does not settle, as
+``label label<TAB>text``. They are trained as soft targets (one training row per plausible label,
+so the cross-entropy target is uniform over them) and the held-out part measures that such
+messages are rarely read as ``confident``: ``ambiguous.csv`` (``text,labels,split``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ from components.emotion.labels import LABELS
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "emotion"
 SPLITS = ("train", "dev", "test")
 SPLIT_FRACTIONS = {"train": 0.7, "dev": 0.15, "test": 0.15}
+AMBIGUOUS_SOURCE = "ambiguous.tsv"  # authored/<slice>/ambiguous.tsv
+AMBIGUOUS_FILE = "ambiguous.csv"  # the split written beside train.csv
+AMBIGUOUS_SPLITS = ("train", "heldout")
+AMBIGUOUS_TRAIN_FRACTION = 0.7
+AMBIGUOUS_REPEAT = 1  # times the soft-label rows of each ambiguous train message are used
 NEAR_DUPLICATE_COSINE = 0.9  # char 3-5-gram TF-IDF cosine from which two messages count as near-duplicates
 
 
@@ -29,6 +39,14 @@ NEAR_DUPLICATE_COSINE = 0.9  # char 3-5-gram TF-IDF cosine from which two messag
 class Example:
     text: str
     label: str
+
+
+@dataclass(frozen=True)
+class AmbiguousExample:
+    """A message with two or more plausible labels, most likely first."""
+
+    text: str
+    labels: tuple[str, ...]
 
 
 def normalise(text: str) -> str:
@@ -39,17 +57,39 @@ def normalise(text: str) -> str:
 
 
 def load_authored(data_dir: Path = DATA_DIR) -> list[Example]:
-    """Every authored message, first occurrence of each normalised text only.
+    """Every authored single-label message, first occurrence of each normalised text only.
 
     A text that two slices put under different labels is ambiguous and dropped from both
-    (:func:`conflicting_texts` lists them). Raises ValueError when a label has no file.
+    (:func:`conflicting_texts` lists them), as is a text also authored in an ``ambiguous.tsv``.
+    Raises ValueError when a label has no file.
     """
     first: dict[str, Example] = {}
     labels: dict[str, set[str]] = {}
     for label, text, key in _authored_lines(data_dir):
         first.setdefault(key, Example(text, label))
         labels.setdefault(key, set()).add(label)
-    return [example for key, example in first.items() if len(labels[key]) == 1]
+    ambiguous = {normalise(e.text) for e in load_ambiguous(data_dir)}
+    return [example for key, example in first.items() if len(labels[key]) == 1 and key not in ambiguous]
+
+
+def load_ambiguous(data_dir: Path = DATA_DIR) -> list[AmbiguousExample]:
+    """Every ``authored/<slice>/ambiguous.tsv`` line, first occurrence of each normalised text.
+
+    Raises ValueError naming the file and line when a line is not ``label label<TAB>text`` with
+    two or more distinct known labels.
+    """
+    root = data_dir / "authored"
+    first: dict[str, AmbiguousExample] = {}
+    for path in sorted(root.glob(f"*/{AMBIGUOUS_SOURCE}")) if root.is_dir() else []:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            head, tab, text = line.partition("\t")
+            labels = tuple(dict.fromkeys(head.split()))
+            if not tab or not text.strip() or len(labels) < 2 or set(labels) - set(LABELS):
+                raise ValueError(f"{path}:{number}: expected two or more of {', '.join(LABELS)}, a tab, then the message; got {line!r}")
+            first.setdefault(normalise(text), AmbiguousExample(text.strip(), labels))
+    return list(first.values())
 
 
 def conflicting_texts(data_dir: Path = DATA_DIR) -> dict[str, set[str]]:
@@ -131,6 +171,45 @@ def split_examples(examples: list[Example]) -> dict[str, list[Example]]:
     return splits
 
 
+def split_ambiguous(examples: list[AmbiguousExample]) -> dict[str, list[AmbiguousExample]]:
+    """``train`` / ``heldout`` by the rank of each text's hash; near-duplicates follow their group's first member."""
+    ordered = sorted(examples, key=lambda e: hashlib.sha256(normalise(e.text).encode()).hexdigest())
+    group_split: dict[int, str] = {}
+    out: dict[str, list[AmbiguousExample]] = {name: [] for name in AMBIGUOUS_SPLITS}
+    groups = near_duplicate_groups([e.text for e in ordered]) if ordered else []
+    for i, (example, group_id) in enumerate(zip(ordered, groups)):
+        own = "train" if i / len(ordered) < AMBIGUOUS_TRAIN_FRACTION else "heldout"
+        out[group_split.setdefault(group_id, own)].append(example)
+    return out
+
+
+def soft_label_rows(examples: list[AmbiguousExample]) -> list[Example]:
+    """One ``Example`` per plausible label: under cross-entropy, a uniform target over them."""
+    return [Example(e.text, label) for e in examples for label in e.labels]
+
+
+def write_ambiguous(splits: dict[str, list[AmbiguousExample]], data_dir: Path = DATA_DIR) -> None:
+    with (data_dir / AMBIGUOUS_FILE).open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "labels", "split"])
+        writer.writerows((e.text, " ".join(e.labels), name) for name, rows in splits.items() for e in rows)
+
+
+def read_ambiguous(split: str, data_dir: Path = DATA_DIR) -> list[AmbiguousExample]:
+    """The ``train`` or ``heldout`` part of ``ambiguous.csv``; empty when the file is absent."""
+    path = data_dir / AMBIGUOUS_FILE
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        return [AmbiguousExample(r["text"], tuple(r["labels"].split())) for r in csv.DictReader(f) if r["split"] == split]
+
+
+def read_training_set(data_dir: Path = DATA_DIR, ambiguous_repeat: int = AMBIGUOUS_REPEAT) -> list[Example]:
+    """What every model trains on: ``train.csv`` plus ``ambiguous_repeat`` copies of the soft-label
+    rows of the ambiguous train part."""
+    return read_split("train", data_dir) + soft_label_rows(read_ambiguous("train", data_dir)) * ambiguous_repeat
+
+
 def write_splits(splits: dict[str, list[Example]], data_dir: Path = DATA_DIR) -> None:
     for name, rows in splits.items():
         with (data_dir / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
@@ -153,10 +232,9 @@ def read_split(name: str, data_dir: Path = DATA_DIR) -> list[Example]:
 
 
 def data_fingerprint(data_dir: Path = DATA_DIR) -> str:
-    """SHA-256 over the three split files: changes whenever the training data does."""
+    """SHA-256 over the split files (``ambiguous.csv`` too): changes whenever the training data does."""
     digest = hashlib.sha256()
-    for name in SPLITS:
-        path = data_dir / f"{name}.csv"
+    for path in [data_dir / f"{name}.csv" for name in SPLITS] + [data_dir / AMBIGUOUS_FILE]:
         digest.update(path.read_bytes() if path.exists() else b"<missing>")
     return digest.hexdigest()
 
@@ -172,6 +250,9 @@ def main() -> None:
     for name, rows in splits.items():
         counts = {label: sum(e.label == label for e in rows) for label in LABELS}
         print(f"{name:5s} {len(rows):5d}  " + "  ".join(f"{k}={v}" for k, v in counts.items()))
+    ambiguous = split_ambiguous(load_ambiguous())
+    write_ambiguous(ambiguous)
+    print("ambiguous " + ", ".join(f"{name} {len(rows)}" for name, rows in ambiguous.items()))
 
 
 if __name__ == "__main__":

