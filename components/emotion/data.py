@@ -6,8 +6,8 @@ stratified ``train.csv``, ``dev.csv`` and ``test.csv`` beside it.
 
 ``authored/<slice>/ambiguous.tsv`` holds messages whose emotion the text does not settle, as
 ``label label<TAB>text``. They are trained as soft targets (one training row per plausible label,
-so the cross-entropy target is uniform over them) and the held-out part measures that such
-messages are rarely read as ``confident``: ``ambiguous.csv`` (``text,labels,split``).
+so the cross-entropy target is uniform over them); the held-out part measures how sure the model
+is of messages like them: ``ambiguous.csv`` (``text,labels,split``).
 """
 
 from __future__ import annotations
