@@ -1,6 +1,7 @@
 """After every user message: identity from metadata, mood over time and the escalation decision.
 
-Runs as Rasa's ``action_validate_slot_mappings`` (slots with ``type: custom`` mappings).
+Runs as Rasa's ``action_validate_slot_mappings`` (slots with ``type: custom`` mappings), once per
+user message: Rasa runs it again when a form activates on the same message, and that run changes nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +34,21 @@ def emotion_turn(emotion: dict, min_confidence: float) -> dict[str, Any]:
     if emotion.get("explanation"):
         turn["explanation"] = list(emotion["explanation"])
     return turn
+
+
+def already_counted(tracker: Tracker) -> bool:
+    """Whether this action has already set ``emotion_history`` for the latest user message.
+
+    Rasa runs ``action_extract_slots`` (and so this action) again when a form activates. Counting
+    the message twice made one angry first message look like two, "angry_unresolved", so the
+    form stepped aside and the shopper was told "I didn't understand that".
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == "emotion_history":
+            return True
+    return False
 
 
 def turn_updates(tracker: Tracker) -> dict[str, Any]:
@@ -75,5 +91,7 @@ class ActionValidateSlotMappings(ValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.latest_message.get("text") is None and not tracker.latest_message.get("intent"):
+            return []
+        if already_counted(tracker):
             return []
         return [SlotSet(k, v) for k, v in turn_updates(tracker).items() if tracker.get_slot(k) != v]

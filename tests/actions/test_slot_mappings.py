@@ -105,3 +105,20 @@ def test_confident_negative_reading_keeps_its_explanation(store: str) -> None:
     result = updates(text="I am furious about this", emotion=angry)
     assert result["tone"] == "apologetic"
     assert result["emotion_history"][-1] == {"label": "angry", "confidence": 0.9, "confident": True, "explanation": ["furious"]}
+
+
+def test_a_second_run_for_the_same_message_changes_nothing(store: str) -> None:
+    """Rasa runs the action again when a form activates on the message: it must not count it twice."""
+    tracker = make_tracker(text="I am furious, my order never came", intent="delivery_problem", emotion=ANGRY)
+    first = run(ActionValidateSlotMappings(), tracker)[1]
+    assert "escalate" not in slot_events(first)
+    tracker.events.extend({"event": "slot", "name": e["name"], "value": e["value"]} for e in first)
+    tracker.slots.update(slot_events(first))
+    assert run(ActionValidateSlotMappings(), tracker)[1] == []
+
+
+def test_the_next_message_is_counted_again(store: str) -> None:
+    earlier = [{"event": "user", "text": "where is it"}, {"event": "slot", "name": "emotion_history", "value": [ANGRY]}]
+    result = slot_events(run(ActionValidateSlotMappings(), make_tracker(emotion=ANGRY, events=earlier,
+                                                                       slots={"emotion_history": [{**ANGRY, "confident": True}]}))[1])
+    assert len(result["emotion_history"]) == 2

@@ -97,6 +97,16 @@ def test_angry_shopper_with_a_delayed_order_gets_an_apology_and_the_status(assis
     assert "picks" not in reply.lower() and "recommend" not in reply.lower()
 
 
+def test_one_angry_message_from_an_anonymous_shopper_gets_an_apology_and_the_verification_question(assistant: Assistant) -> None:
+    """The form that asks for the order number activates on the same message; the anger counts once."""
+    s = sender()
+    reply = assistant.say(s, "I am furious, my order never came and nobody answers")
+    assert "sorry" in reply.lower() and "order number" in reply
+    assert "didn't understand" not in reply and "ticket #" not in reply
+    slots = assistant.tracker(s)["slots"]
+    assert slots["escalate"] is False and len(slots["emotion_history"]) == 1
+
+
 def test_repeated_anger_opens_a_ticket_and_pauses_the_conversation(assistant: Assistant) -> None:
     s = sender()
     assistant.say(s, "Where the hell is my order 100241?! This is completely unacceptable, you people are useless!", customer_id="C-1002")
