@@ -147,6 +147,21 @@ def near_duplicate_groups(texts: list[str], threshold: float = NEAR_DUPLICATE_CO
     return connected_components(graph, directed=False)[1].tolist()
 
 
+def text_digest(text: str) -> str:
+    """SHA-256 of the normalised text: the order in which messages are split."""
+    return hashlib.sha256(normalise(text).encode()).hexdigest()
+
+
+def follow_near_duplicates(ordered: list, own_splits: list[str]) -> list[str]:
+    """``own_splits`` (one per message of ``ordered``), except that every group of near-duplicates
+    takes the split of its first member in ``ordered``: no held-out message has a twin in training."""
+    if not ordered:
+        return []
+    group_split: dict[int, str] = {}
+    return [group_split.setdefault(group, own)
+            for group, own in zip(near_duplicate_groups([e.text for e in ordered]), own_splits)]
+
+
 def split_examples(examples: list[Example]) -> dict[str, list[Example]]:
     """Stratified split: within each label, messages ordered by a hash of their normalised text.
 
@@ -154,16 +169,14 @@ def split_examples(examples: list[Example]) -> dict[str, list[Example]]:
     first member in hash order, so a held-out message never has a near-twin in training.
     Adding messages later moves few existing ones, and the result does not depend on file order.
     """
-    digest = {e: hashlib.sha256(normalise(e.text).encode()).hexdigest() for e in examples}
+    digest = {e: text_digest(e.text) for e in examples}
     split_of: dict[Example, str] = {}
     for label in LABELS:
         group = sorted((e for e in examples if e.label == label), key=digest.__getitem__)
         for i, example in enumerate(group):
             split_of[example] = assign_split(i / len(group))
     ordered = sorted(examples, key=digest.__getitem__)
-    group_split: dict[int, str] = {}
-    for example, group_id in zip(ordered, near_duplicate_groups([e.text for e in ordered])):
-        split_of[example] = group_split.setdefault(group_id, split_of[example])
+    split_of.update(zip(ordered, follow_near_duplicates(ordered, [split_of[e] for e in ordered])))
     splits: dict[str, list[Example]] = {s: [] for s in SPLITS}
     for label in LABELS:
         for example in sorted((e for e in examples if e.label == label), key=digest.__getitem__):
@@ -173,13 +186,11 @@ def split_examples(examples: list[Example]) -> dict[str, list[Example]]:
 
 def split_ambiguous(examples: list[AmbiguousExample]) -> dict[str, list[AmbiguousExample]]:
     """``train`` / ``heldout`` by the rank of each text's hash; near-duplicates follow their group's first member."""
-    ordered = sorted(examples, key=lambda e: hashlib.sha256(normalise(e.text).encode()).hexdigest())
-    group_split: dict[int, str] = {}
+    ordered = sorted(examples, key=lambda e: text_digest(e.text))
+    own = ["train" if i / len(ordered) < AMBIGUOUS_TRAIN_FRACTION else "heldout" for i in range(len(ordered))]
     out: dict[str, list[AmbiguousExample]] = {name: [] for name in AMBIGUOUS_SPLITS}
-    groups = near_duplicate_groups([e.text for e in ordered]) if ordered else []
-    for i, (example, group_id) in enumerate(zip(ordered, groups)):
-        own = "train" if i / len(ordered) < AMBIGUOUS_TRAIN_FRACTION else "heldout"
-        out[group_split.setdefault(group_id, own)].append(example)
+    for example, split in zip(ordered, follow_near_duplicates(ordered, own)):
+        out[split].append(example)
     return out
 
 

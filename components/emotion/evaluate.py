@@ -69,13 +69,13 @@ def score(predictions: dict[str, SetPredictions]) -> dict[str, dict[str, dict]]:
             for set_name, p in predictions.items()}
 
 
-def ambiguous_readings(model_dir: Path, data_dir: Path = DATA_DIR, backend: str = "onnx-int8") -> dict | None:
+def ambiguous_readings(predictor: EmotionPredictor, data_dir: Path = DATA_DIR) -> dict | None:
     """On the held-out ambiguous messages: mean confidence, the share read as ``confident`` (and as a
     confident negative), and the share whose label is one of the plausible ones; None without the file."""
     examples = read_ambiguous("heldout", data_dir)
     if not examples:
         return None
-    readings = EmotionPredictor(model_dir, backend=backend, explain=False).predict([e.text for e in examples])
+    readings = predictor.predict([e.text for e in examples])
     n = len(examples)
     return {"messages": n, "mean_confidence": round(sum(r.confidence for r in readings) / n, 4),
             "confident": round(sum(r.confident for r in readings) / n, 4),
@@ -110,7 +110,7 @@ def main() -> None:
               + ", ".join(f"{k} {v['confident_false_alarm']:.1%}" for k, v in rows.items() if k != BASELINE))
         gain = rows["MiniLM onnx-int8"]["macro_f1"] - rows[BASELINE]["macro_f1"]
         print(f"serving (onnx-int8) minus baseline macro-F1: {gain:+.4f}")
-    ambiguous = ambiguous_readings(args.model_dir)
+    ambiguous = ambiguous_readings(EmotionPredictor(args.model_dir, explain=False))
     if ambiguous:
         print(f"\nheld-out ambiguous messages ({ambiguous['messages']}): mean confidence {ambiguous['mean_confidence']:.3f}, "
               f"{ambiguous['confident']:.1%} confident, "

@@ -74,12 +74,12 @@ def test_a_message_with_no_feeling_said_is_not_confident(serving: EmotionPredict
     assert result.explanation == []
 
 
-def test_held_out_ambiguous_messages_get_less_confidence_and_a_plausible_label(model_dir, serving: EmotionPredictor) -> None:
+def test_held_out_ambiguous_messages_get_less_confidence_and_a_plausible_label(serving: EmotionPredictor) -> None:
     """The held-out ``ambiguous.csv`` messages ("good, I suppose", "perfect timing"), against our test split.
 
     One message is not enough: "thanks? I guess?" scored 0.57 to 0.80 over four trainings.
     """
-    figures = ambiguous_readings(model_dir)
+    figures = ambiguous_readings(serving)
     assert figures is not None and figures["messages"] >= 120
     test_confidence = float(np.mean([r.confidence for r in serving.predict([e.text for e in read_split("test")])]))
     assert figures["mean_confidence"] <= test_confidence - 0.06, (figures, test_confidence)
